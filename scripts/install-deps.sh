@@ -14,6 +14,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libsane-dev
   libjpeg62-turbo-dev libpng-dev libtiff-dev zlib1g-dev
   libgtest-dev libgmock-dev
+  # signing: PKCS#11 header (p11-kit), SoftHSM2 test token and pkcs11-tool
+  libp11-kit-dev softhsm2 opensc
   # data used at run time
   icc-profiles-free
   # independent checkers and scorers used by the tests

@@ -18,10 +18,10 @@ std::filesystem::path from_env(const char* name, const std::filesystem::path& fa
 }
 }  // namespace
 
-std::filesystem::path source_dir() { return from_env("SOHOA_SOURCE_DIR", "."); }
-std::filesystem::path shared_dir() { return from_env("SOHOA_SHARED_DIR", source_dir() / "../shared"); }
+std::filesystem::path source_dir() { return from_env("SOHOA_SOURCE_DIR", SOHOA_DEFAULT_SOURCE_DIR); }
+std::filesystem::path shared_dir() { return from_env("SOHOA_SHARED_DIR", SOHOA_DEFAULT_SHARED_DIR); }
 std::filesystem::path corpus_dir() { return shared_dir() / "corpus" / "public"; }
-std::filesystem::path sohoa_exe() { return from_env("SOHOA_EXE", "sohoa"); }
+std::filesystem::path sohoa_exe() { return from_env("SOHOA_EXE", SOHOA_DEFAULT_EXE); }
 
 ScratchDir::ScratchDir() {
   std::random_device device;

@@ -41,7 +41,7 @@ struct EncodedImage {
   int width = 0;
   int height = 0;
   int components = 0;       // JPEG: 1 gray, 3 YCbCr/RGB, 4 CMYK
-  bool black_is_1 = false;  // CCITT: photometric says 1 means black
+  bool black_is_1 = false;  // CCITT: the PDF /BlackIs1 flag (MinIsWhite TIFF -> false)
   int jpeg_quality = 0;     // estimated from quantisation tables, 0 if unknown
 };
 

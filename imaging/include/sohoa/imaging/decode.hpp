@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "sohoa/core/error.hpp"
 #include "sohoa/core/image.hpp"
 
 namespace sohoa::imaging {
@@ -21,7 +22,10 @@ enum class FileKind : std::uint8_t { Jpeg, Png, Tiff, Pdf, Unknown };
 FileKind sniff(std::span<const std::uint8_t> head);
 
 // A decoded page plus, when the file held it in a form a PDF can embed as is,
-// the original encoded bytes (so unchanged pages are passed through losslessly).
+// the original encoded bytes (so unchanged pages are passed through losslessly):
+// JPEG files (not CMYK) as they are; fax-coded bilevel TIFF pages as one G4
+// stream (the raw strip when the page is a single MSB-first G4 strip, else the
+// pixels re-encoded losslessly with encode_g4). PNG pages have none.
 struct DecodedPage {
   Image image;
   EncodedImage original;  // encoding == None when not passable
@@ -41,6 +45,7 @@ DecodedPage decode_page(std::span<const std::uint8_t> data, int index, const std
 
 // Decodes an encoded image handed over by another reader (e.g. a JPEG or G4 strip
 // taken out of a scanned PDF). The result keeps `encoded` as its original.
+// Errors carry no file context: the caller adds it with Error::within.
 DecodedPage decode_encoded(const EncodedImage& encoded, const DecodeLimits& limits = {});
 
 }  // namespace sohoa::imaging

@@ -1,0 +1,20 @@
+#pragma once
+// Each `sohoa` subcommand lives in its own file and registers itself on the root
+// CLI11 app; when parsing selects it, `run` is set to the action to execute.
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace sohoa::app {
+
+// Returns the process exit code (see docs/cli.md for the table).
+using RunAction = std::function<int()>;
+
+void add_ocr_command(CLI::App& root, RunAction& run);
+void add_sign_command(CLI::App& root, RunAction& run);
+void add_verify_command(CLI::App& root, RunAction& run);
+
+}  // namespace sohoa::app

@@ -1,0 +1,14 @@
+#pragma once
+// Process exit codes, following OCRmyPDF's so scripts written for it carry over.
+
+namespace sohoa::app {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadArgs = 1;            // the command line is wrong
+constexpr int kExitInputFile = 2;          // an input was unreadable/invalid (others were processed)
+constexpr int kExitMissingDependency = 3;  // e.g. Tesseract language data not installed
+constexpr int kExitFileAccess = 5;         // an output could not be written
+constexpr int kExitEncryptedPdf = 8;       // only encrypted PDFs failed
+constexpr int kExitOther = 15;             // anything else
+
+}  // namespace sohoa::app

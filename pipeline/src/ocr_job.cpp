@@ -1,0 +1,170 @@
+#include "sohoa/pipeline/ocr_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "page_loader.hpp"
+#include "page_processor.hpp"
+#include "sohoa/imaging/cleanup.hpp"
+#include "sohoa/pdf/pdfa_writer.hpp"
+
+namespace sohoa::pipeline {
+
+bool JobReport::all_ok() const {
+  return failed_inputs.empty() &&
+         std::all_of(pages.begin(), pages.end(), [](const PageReport& p) { return p.ok; });
+}
+
+namespace {
+
+// Hands out page indices to workers, but never more than `window` pages ahead
+// of the writer: finished pages wait in a reorder buffer until their turn, and
+// the window bounds how many decoded pages exist at once.
+class OrderedWork {
+ public:
+  OrderedWork(int total, int window) : total_(total), window_(window) {}
+
+  // Next page index to process, or -1 when all are handed out or the job stopped.
+  int take() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return stopped_ || next_ >= total_ || next_ < written_ + window_; });
+    if (stopped_ || next_ >= total_) return -1;
+    return next_++;
+  }
+
+  void finish(int index, ProcessedPage page) {
+    std::lock_guard lock(mutex_);
+    done_.emplace(index, std::move(page));
+    changed_.notify_all();
+  }
+
+  // The next page in order, waiting for it; nullopt when everything was written.
+  std::optional<ProcessedPage> next_in_order() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return stopped_ || written_ >= total_ || done_.count(written_) > 0; });
+    if (stopped_ || written_ >= total_) return std::nullopt;
+    auto node = done_.extract(written_);
+    ++written_;
+    changed_.notify_all();
+    return std::move(node.mapped());
+  }
+
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int total_;
+  int window_;
+  int next_ = 0;
+  int written_ = 0;
+  bool stopped_ = false;
+  std::map<int, ProcessedPage> done_;
+};
+
+pdf::DocumentInfo document_info(const OcrJobOptions& options) {
+  pdf::DocumentInfo info;
+  info.title = options.title.empty() ? std::filesystem::path(options.output_pdf).stem().string()
+                                     : options.title;
+  info.creator = "sohoa ocr";
+  return info;
+}
+
+}  // namespace
+
+JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  imaging::DecodeLimits limits;
+  limits.max_pixels = options.max_pixels;
+  imaging::run_operations_on_calling_thread();
+
+  JobReport report;
+  std::vector<PageSource> sources = enumerate_pages(options.inputs, limits, report.failed_inputs);
+  const int total = static_cast<int>(sources.size());
+  const int jobs = std::clamp(options.jobs > 0 ? options.jobs
+                                               : static_cast<int>(std::thread::hardware_concurrency()),
+                              1, 64);
+
+  ocr::OcrOptions ocr_options;
+  ocr_options.languages = options.languages;
+  ocr_options.tessdata_dir = options.tessdata_dir;
+  ocr_options.orientation_model = true;
+
+  // Workers' engines are created up front on the calling thread's behalf so a
+  // missing language pack fails the job once, clearly, before any page work.
+  std::vector<std::unique_ptr<WorkerState>> states;
+  const int worker_count = std::min(jobs, std::max(total, 1));
+  for (int i = 0; i < worker_count; ++i) {
+    states.push_back(std::make_unique<WorkerState>(ocr_options, limits));
+  }
+
+  std::unique_ptr<pdf::PdfAWriter> writer;
+  if (!options.output_pdf.empty()) {
+    writer = std::make_unique<pdf::PdfAWriter>(options.output_pdf,
+                                               pdf::parse_pdfa_level(options.level),
+                                               document_info(options));
+  }
+
+  PageProcessor processor(options);
+  OrderedWork work(total, 2 * worker_count);
+  std::vector<std::jthread> workers;
+  for (auto& state : states) {
+    workers.emplace_back([&, worker = state.get()] {
+      for (int index = work.take(); index >= 0; index = work.take()) {
+        work.finish(index, processor.process(*worker, sources[static_cast<std::size_t>(index)]));
+      }
+    });
+  }
+
+  try {
+    int done = 0;
+    while (auto page = work.next_in_order()) {
+      const bool wanted = page->report.ok && (!page->report.geometry.blank || options.keep_blank);
+      if (writer && wanted) {
+        pdf::PageContent content;
+        content.encoded = page->encoded;
+        content.pixels = page->pixels ? &*page->pixels : nullptr;
+        content.dpi_x = page->dpi_x;
+        content.dpi_y = page->dpi_y;
+        content.text = &page->report.text;
+        writer->add_page(content);
+        page->report.in_pdf = true;
+        ++report.pages_written;
+      }
+      report.pages.push_back(std::move(page->report));
+      ++done;
+      if (progress) progress({done, total, elapsed()});
+    }
+    if (writer) {
+      if (report.pages_written == 0) {
+        // Destroying the unfinished writer leaves nothing on disk.
+        writer.reset();
+        report.output_error = Error(ErrorCode::InvalidArgument,
+                                    "no page to write (every input failed or every page is "
+                                    "blank); no PDF was created",
+                                    {options.output_pdf});
+      } else {
+        writer->finish();
+      }
+    }
+  } catch (...) {
+    work.stop();
+    throw;
+  }
+  report.seconds = elapsed();
+  return report;
+}
+
+}  // namespace sohoa::pipeline

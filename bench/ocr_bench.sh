@@ -60,8 +60,8 @@ s_written=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/sohoa.j
 
 # --- bare tesseract (the floor) ----------------------------------------------
 start=$(date +%s.%N)
-awk '{printf "%s\0%s/t%05d\0", $0, w, NR}' w="$work" "$work/pages.txt" |
-  OMP_THREAD_LIMIT=1 xargs -0 -n 2 -P 2 sh -c 'tesseract "$0" "$1" -l vie >/dev/null 2>&1'
+awk '{printf "%s %s/t%05d\n", $0, w, NR}' w="$work" "$work/pages.txt" |
+  OMP_THREAD_LIMIT=1 xargs -L 1 -P 2 sh -c 'tesseract "$0" "$1" -l vie >/dev/null 2>&1'
 t_sec=$(echo "$(date +%s.%N) - $start" | bc)
 
 # --- OCRmyPDF -------------------------------------------------------------------

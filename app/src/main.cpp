@@ -16,9 +16,18 @@ int main(int argc, char** argv) {
   root.set_version_flag("--version", "sohoa 0.1.0");
   sohoa::app::RunAction run;
   sohoa::app::add_ocr_command(root, run);
+#ifdef SOHOA_HAVE_BATCH
+  sohoa::app::add_batch_command(root, run);
+#endif
 #ifdef SOHOA_HAVE_SIGNING
   sohoa::app::add_sign_command(root, run);
   sohoa::app::add_verify_command(root, run);
+#endif
+#ifdef SOHOA_HAVE_SCANNERS
+  sohoa::app::add_scan_command(root, run);
+#endif
+#ifdef SOHOA_HAVE_SERVE
+  sohoa::app::add_serve_command(root, run);
 #endif
   try {
     root.parse(argc, argv);

@@ -14,6 +14,8 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::ActivePdfContent: return "active-pdf-content";
     case ErrorCode::OcrFailed: return "ocr-failed";
     case ErrorCode::OutputFailed: return "output-failed";
+    case ErrorCode::StorageFull: return "storage-full";
+    case ErrorCode::ScannerFault: return "scanner-fault";
     case ErrorCode::Internal: return "internal";
   }
   return "unknown";

@@ -51,6 +51,10 @@ struct OcrEngine::State {
 OcrEngine::OcrEngine(const OcrOptions& options) : state_(std::make_unique<State>()) {
   state_->text = open_api(options, options.languages, tesseract::OEM_LSTM_ONLY);
   state_->text->SetPageSegMode(tesseract::PSM_AUTO);
+  // Tesseract would find vertical text blocks and read them turned, making a
+  // sideways page look readable; we turn pages ourselves and judge each
+  // orientation by how well it reads as given.
+  state_->text->SetVariable("textord_tabfind_vertical_text", "0");
   if (options.orientation_model) {
     state_->osd = open_api(options, "osd", tesseract::OEM_TESSERACT_ONLY);
     state_->osd->SetPageSegMode(tesseract::PSM_OSD_ONLY);
@@ -120,12 +124,7 @@ float OcrEngine::probe_confidence(const Image& page, int dpi, const Box& region)
   auto& api = *state_->text;
   set_image(api, page, dpi);
   api.SetRectangle(region.left, region.top, region.width(), region.height());
-  // Tesseract finds vertical text blocks and reads them turned, which would make
-  // a sideways page look readable; the probe must judge the page as given.
-  api.SetVariable("textord_tabfind_vertical_text", "0");
-  const int status = api.Recognize(nullptr);
-  api.SetVariable("textord_tabfind_vertical_text", "1");
-  if (status != 0) return 0;
+  if (api.Recognize(nullptr) != 0) return 0;
   std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
   if (!it) return 0;
   double weighted = 0;  // confidence times word length, summed

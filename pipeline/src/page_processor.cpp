@@ -12,10 +12,14 @@ namespace {
 
 constexpr int kAssumedDpi = 300;
 constexpr int kDefaultJpegQuality = 85;
-// Below this mean word confidence the page is read again turned by 180 degrees,
-// in case the orientation probe was fooled.
-constexpr float kSuspiciousConfidence = 45.0F;
-constexpr float kClearMarginForRetry = 15.0F;
+// Upright text reads at 80-95 mean word confidence, upside-down or sideways
+// text at 25-50: a page above this bar with enough words is surely upright.
+constexpr float kConvincingConfidence = 70.0F;
+constexpr std::size_t kConvincingWords = 8;
+
+bool reads_convincingly(const OcrText& text) {
+  return text.mean_confidence >= kConvincingConfidence && text.word_count() >= kConvincingWords;
+}
 
 int page_dpi(const Image& image) {
   double dpi = image.dpi_y > 0 ? image.dpi_y : image.dpi_x;
@@ -61,6 +65,15 @@ void choose_output_image(Image image, const EncodedImage& original, bool changed
 
 }  // namespace
 
+PageProcessor::Straightened PageProcessor::straighten(const Image& gray, int rotation) const {
+  Straightened out;
+  out.image = imaging::rotate_clockwise(gray, rotation);
+  out.skew = options_.deskew ? imaging::estimate_skew(out.image) : 0.0;
+  out.deskewed = std::fabs(out.skew) >= options_.min_deskew_degrees;
+  if (out.deskewed) out.image = imaging::deskew(out.image, out.skew);
+  return out;
+}
+
 ProcessedPage PageProcessor::process(WorkerState& state, const PageSource& source) const {
   ProcessedPage out;
   out.report.source = source;
@@ -98,32 +111,31 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
     return;
   }
 
+  // Read the page the way its lines run; only when that reads poorly are the
+  // other orientations probed (most pages arrive upright, so most pay nothing).
   auto direction = imaging::detect_text_direction(gray);
-  auto orientation = decide_orientation(state.engine, gray, dpi, direction.horizontal);
-  int rotation = orientation.rotation;
-  if (orientation.ambiguous) {
-    out.report.warnings.push_back({"orientation-uncertain",
-                                   "little readable text; orientation chosen by the detector",
-                                   {out.report.source.path, out.report.source.index}});
-  }
-
-  Image upright_gray = imaging::rotate_clockwise(gray, rotation);
-  double skew = options_.deskew ? imaging::estimate_skew(upright_gray) : 0.0;
-  const bool deskew_needed = std::fabs(skew) >= options_.min_deskew_degrees;
-  Image ocr_image = deskew_needed ? imaging::deskew(upright_gray, skew) : std::move(upright_gray);
-  OcrText text = state.engine.recognise(ocr_image, dpi);
-
-  if (text.mean_confidence < kSuspiciousConfidence && text.word_count() >= 3) {
-    // Safety net: a page read badly may be upside down after all.
-    Image flipped = imaging::rotate_clockwise(ocr_image, 180);
-    OcrText flipped_text = state.engine.recognise(flipped, dpi);
-    if (flipped_text.mean_confidence > text.mean_confidence + kClearMarginForRetry) {
-      rotation = (rotation + 180) % 360;
-      text = std::move(flipped_text);
-      // Turning by 180 degrees about the centre commutes with the deskew
-      // rotation, so the measured skew still applies.
+  int rotation = direction.horizontal ? 0 : 90;
+  Straightened page = straighten(gray, rotation);
+  OcrText text = state.engine.recognise(page.image, dpi);
+  if (!reads_convincingly(text)) {
+    auto orientation = decide_orientation(state.engine, gray, dpi, direction.horizontal);
+    if (orientation.ambiguous) {
+      out.report.warnings.push_back({"orientation-uncertain",
+                                     "little readable text; orientation chosen by the detector",
+                                     {out.report.source.path, out.report.source.index}});
+    }
+    if (orientation.rotation != rotation) {
+      Straightened turned = straighten(gray, orientation.rotation);
+      OcrText turned_text = state.engine.recognise(turned.image, dpi);
+      if (!orientation.ambiguous || turned_text.mean_confidence > text.mean_confidence) {
+        rotation = orientation.rotation;
+        page = std::move(turned);
+        text = std::move(turned_text);
+      }
     }
   }
+  const double skew = page.skew;
+  const bool deskew_needed = page.deskewed;
   out.report.geometry.rotation = rotation;
   out.report.geometry.deskew_degrees = deskew_needed ? skew : 0.0;
   out.report.text = std::move(text);

@@ -34,6 +34,13 @@ class PageProcessor {
   [[nodiscard]] ProcessedPage process(WorkerState& state, const PageSource& source) const;
 
  private:
+  // A gray page turned by `rotation` and deskewed: what recognition reads.
+  struct Straightened {
+    Image image;
+    double skew = 0;
+    bool deskewed = false;
+  };
+  [[nodiscard]] Straightened straighten(const Image& gray, int rotation) const;
   void process_content(WorkerState& state, LoadedPage& loaded, ProcessedPage& out) const;
   const OcrJobOptions& options_;
 };

@@ -20,7 +20,9 @@ enum class ErrorCode : std::uint8_t {
   EncryptedPdf,        // the PDF is encrypted; we do not process those
   ActivePdfContent,    // the PDF carries JavaScript or launch actions
   OcrFailed,           // Tesseract could not be set up or failed on a page
-  OutputFailed,        // writing an output file failed (disk full, permissions)
+  OutputFailed,        // writing an output file failed (permissions, I/O error)
+  StorageFull,         // the file system or a file-size limit is full: nothing more is accepted
+  ScannerFault,        // a scanner could not be opened or stopped (jam, cover open, unplugged...)
   Internal,            // a bug: an invariant did not hold
 };
 

@@ -1,0 +1,38 @@
+#pragma once
+// The revisions a PAdES signer appends: a signature (or document time-stamp)
+// field with a byte-range placeholder filled in after hashing, and a /DSS.
+
+#include <functional>
+#include <string>
+
+#include "crypto.hpp"
+#include "sohoa/signing/pades.hpp"
+
+namespace sohoa::signing {
+
+struct SignatureFieldSpec {
+  std::string dictionary_type;  // "Sig" or "DocTimeStamp"
+  std::string sub_filter;       // "ETSI.CAdES.detached" or "ETSI.RFC3161"
+  std::string signing_time;     // PDF date for /M; empty: none
+  std::string reason;
+  std::string location;
+  std::string field_name;
+  Appearance appearance;
+};
+
+// Produces the /Contents bytes (CMS or time-stamp token) for the digest of the byte ranges.
+using ContentsMaker = std::function<Buffer(const crypto::Digest& byte_range_digest)>;
+
+// Returns the bytes to append to `input`. `reserve` is the /Contents capacity
+// in bytes; when the contents turn out larger, the revision is rebuilt once with
+// enough room.
+std::string append_signature_revision(ByteView input, const SignatureFieldSpec& spec,
+                                      std::size_t reserve, const ContentsMaker& make_contents);
+
+// Returns the bytes to append to `input` for a revision that adds (or extends)
+// the catalog's /DSS with certificates, OCSP responses and CRLs (all DER).
+std::string append_dss_revision(ByteView input, const std::vector<Buffer>& certificates,
+                                const std::vector<Buffer>& ocsp_responses,
+                                const std::vector<Buffer>& crls);
+
+}  // namespace sohoa::signing

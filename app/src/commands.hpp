@@ -14,10 +14,10 @@ namespace sohoa::app {
 using RunAction = std::function<int()>;
 
 void add_ocr_command(CLI::App& root, RunAction& run);
-void add_sign_command(CLI::App& root, RunAction& run);     // SOHOA_HAVE_SIGNING
-void add_verify_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_SIGNING
-void add_batch_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_BATCH
-void add_scan_command(CLI::App& root, RunAction& run);     // SOHOA_HAVE_SCANNERS
-void add_serve_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SERVE
+void add_sign_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SIGNING
+void add_verify_command(CLI::App& root, RunAction& run);  // SOHOA_HAVE_SIGNING
+void add_batch_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_BATCH
+void add_scan_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SCANNERS
+void add_serve_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_SERVE
 
 }  // namespace sohoa::app

@@ -4,8 +4,8 @@
 namespace sohoa::app {
 
 constexpr int kExitOk = 0;
-constexpr int kExitBadArgs = 1;            // the command line is wrong
-constexpr int kExitInputFile = 2;          // an input was unreadable/invalid (others were processed)
+constexpr int kExitBadArgs = 1;    // the command line is wrong
+constexpr int kExitInputFile = 2;  // an input was unreadable/invalid (others were processed)
 constexpr int kExitMissingDependency = 3;  // e.g. Tesseract language data not installed
 constexpr int kExitFileAccess = 5;         // an output could not be written
 constexpr int kExitSignatureInvalid = 6;   // verify: a signature is invalid, modified, or none

@@ -39,10 +39,14 @@ int main(int argc, char** argv) {
   } catch (const sohoa::Error& error) {
     std::cerr << "sohoa: " << error.what() << '\n';
     switch (error.code()) {
-      case sohoa::ErrorCode::OcrFailed: return sohoa::app::kExitMissingDependency;
-      case sohoa::ErrorCode::OutputFailed: return sohoa::app::kExitFileAccess;
-      case sohoa::ErrorCode::InvalidArgument: return sohoa::app::kExitBadArgs;
-      default: return sohoa::app::kExitOther;
+      case sohoa::ErrorCode::OcrFailed:
+        return sohoa::app::kExitMissingDependency;
+      case sohoa::ErrorCode::OutputFailed:
+        return sohoa::app::kExitFileAccess;
+      case sohoa::ErrorCode::InvalidArgument:
+        return sohoa::app::kExitBadArgs;
+      default:
+        return sohoa::app::kExitOther;
     }
   } catch (const std::exception& error) {
     std::cerr << "sohoa: internal error: " << error.what() << '\n';

@@ -26,9 +26,8 @@ struct OcrCommandOptions {
 
 void draw_progress(const pipeline::Progress& progress) {
   constexpr int kWidth = 30;
-  const int filled = progress.pages_total > 0
-                         ? kWidth * progress.pages_done / progress.pages_total
-                         : kWidth;
+  const int filled =
+      progress.pages_total > 0 ? kWidth * progress.pages_done / progress.pages_total : kWidth;
   const double rate = progress.seconds > 0 ? progress.pages_done / progress.seconds : 0;
   const double eta = rate > 0 ? (progress.pages_total - progress.pages_done) / rate : 0;
   std::fprintf(stderr, "\r[%-*s] %d/%d pages  %.2f pages/s  ETA %3.0fs", kWidth,
@@ -93,11 +92,13 @@ int run(const OcrCommandOptions& options) {
 void add_ocr_command(CLI::App& root, RunAction& run_action) {
   auto options = std::make_shared<OcrCommandOptions>();
   auto* command = root.add_subcommand("ocr", "Clean, OCR and bundle scanned pages as one PDF/A");
-  command->add_option("inputs", options->job.inputs,
-                      "JPEG, PNG, TIFF (multi-page) and scanned PDF files, in page order")
+  command
+      ->add_option("inputs", options->job.inputs,
+                   "JPEG, PNG, TIFF (multi-page) and scanned PDF files, in page order")
       ->required();
   command->add_option("-o,--output", options->job.output_pdf, "The PDF/A to write");
-  command->add_option("-l,--lang", options->job.languages, "Tesseract languages, e.g. vie or vie+eng")
+  command
+      ->add_option("-l,--lang", options->job.languages, "Tesseract languages, e.g. vie or vie+eng")
       ->capture_default_str();
   command->add_option("--pdfa", options->job.level, "PDF/A level")
       ->check(CLI::IsMember({"1b", "2b", "2u"}))
@@ -111,12 +112,14 @@ void add_ocr_command(CLI::App& root, RunAction& run_action) {
                       "Write result sources relative to this folder");
   command->add_option("--title", options->job.title, "Document title (default: output name)");
   command->add_option("--tessdata", options->job.tessdata_dir, "Tesseract data folder");
-  command->add_option("--max-pixels", options->job.max_pixels,
-                      "Refuse pages with more pixels than this")
+  command
+      ->add_option("--max-pixels", options->job.max_pixels,
+                   "Refuse pages with more pixels than this")
       ->capture_default_str();
   command->add_flag("--keep-blank", options->job.keep_blank, "Keep blank pages in the PDF");
-  command->add_flag("--no-deskew", [options](std::int64_t) { options->job.deskew = false; },
-                    "Do not straighten skewed pages");
+  command->add_flag(
+      "--no-deskew", [options](std::int64_t) { options->job.deskew = false; },
+      "Do not straighten skewed pages");
   command->add_flag("-q,--quiet", options->quiet, "No progress or summary");
   command->callback([options, command, &run_action] {
     if (options->job.output_pdf.empty() && options->results_path.empty() &&

@@ -21,8 +21,8 @@ void ensure_single_threaded_openmp(int /*argc*/, char** argv) {
   const ssize_t length = readlink("/proc/self/exe", self.data(), self.size() - 1);
   execv(length > 0 ? self.data() : "/proc/self/exe", argv);
   // Could not re-execute (no /proc): carry on; the thread test will show it.
-  std::cerr << "sohoa: warning: could not restart with OMP_THREAD_LIMIT=1: "
-            << std::strerror(errno) << '\n';
+  std::cerr << "sohoa: warning: could not restart with OMP_THREAD_LIMIT=1: " << std::strerror(errno)
+            << '\n';
 }
 
 }  // namespace sohoa::app

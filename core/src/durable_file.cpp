@@ -62,9 +62,9 @@ bool is_storage_full_errno(int error_number) {
 
 void write_file_durably(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   const auto folder = parent_or_dot(path);
-  const auto temp = folder / ("." + path.filename().string() + std::string(kTempMarker) +
-                              std::to_string(::getpid()) + "." +
-                              std::to_string(temp_counter.fetch_add(1)));
+  const auto temp =
+      folder / ("." + path.filename().string() + std::string(kTempMarker) +
+                std::to_string(::getpid()) + "." + std::to_string(temp_counter.fetch_add(1)));
   FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) throw_io(errno, "cannot create", path);
 
@@ -94,8 +94,8 @@ void write_file_durably(const std::filesystem::path& path, std::span<const std::
 }
 
 void write_file_durably(const std::filesystem::path& path, std::string_view text) {
-  write_file_durably(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                     text.size()));
+  write_file_durably(path,
+                     std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 void fsync_directory(const std::filesystem::path& folder) {

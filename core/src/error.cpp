@@ -4,19 +4,32 @@ namespace sohoa {
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::InvalidArgument: return "invalid-argument";
-    case ErrorCode::InputNotFound: return "input-not-found";
-    case ErrorCode::EmptyInput: return "empty-input";
-    case ErrorCode::UnsupportedFormat: return "unsupported-format";
-    case ErrorCode::CorruptInput: return "corrupt-input";
-    case ErrorCode::ImageTooLarge: return "image-too-large";
-    case ErrorCode::EncryptedPdf: return "encrypted-pdf";
-    case ErrorCode::ActivePdfContent: return "active-pdf-content";
-    case ErrorCode::OcrFailed: return "ocr-failed";
-    case ErrorCode::OutputFailed: return "output-failed";
-    case ErrorCode::StorageFull: return "storage-full";
-    case ErrorCode::ScannerFault: return "scanner-fault";
-    case ErrorCode::Internal: return "internal";
+    case ErrorCode::InvalidArgument:
+      return "invalid-argument";
+    case ErrorCode::InputNotFound:
+      return "input-not-found";
+    case ErrorCode::EmptyInput:
+      return "empty-input";
+    case ErrorCode::UnsupportedFormat:
+      return "unsupported-format";
+    case ErrorCode::CorruptInput:
+      return "corrupt-input";
+    case ErrorCode::ImageTooLarge:
+      return "image-too-large";
+    case ErrorCode::EncryptedPdf:
+      return "encrypted-pdf";
+    case ErrorCode::ActivePdfContent:
+      return "active-pdf-content";
+    case ErrorCode::OcrFailed:
+      return "ocr-failed";
+    case ErrorCode::OutputFailed:
+      return "output-failed";
+    case ErrorCode::StorageFull:
+      return "storage-full";
+    case ErrorCode::ScannerFault:
+      return "scanner-fault";
+    case ErrorCode::Internal:
+      return "internal";
   }
   return "unknown";
 }

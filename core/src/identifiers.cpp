@@ -77,8 +77,8 @@ std::optional<CivilDate> parse_civil_date(std::string_view text) {
   if (text.size() == 8 && all_digits(text)) {
     date = {to_int(text.substr(4, 4)), to_int(text.substr(2, 2)), to_int(text.substr(0, 2))};
   } else if (text.size() == 10 && (text[2] == '/' || text[2] == '-' || text[2] == '.') &&
-             text[5] == text[2] && all_digits(text.substr(0, 2)) &&
-             all_digits(text.substr(3, 2)) && all_digits(text.substr(6, 4))) {
+             text[5] == text[2] && all_digits(text.substr(0, 2)) && all_digits(text.substr(3, 2)) &&
+             all_digits(text.substr(6, 4))) {
     date = {to_int(text.substr(6, 4)), to_int(text.substr(3, 2)), to_int(text.substr(0, 2))};
   } else {
     return std::nullopt;

@@ -3,6 +3,8 @@
 
 namespace sohoa::imaging {
 
-void run_operations_on_calling_thread() { cv::setNumThreads(0); }
+void run_operations_on_calling_thread() {
+  cv::setNumThreads(0);
+}
 
 }  // namespace sohoa::imaging

@@ -19,9 +19,9 @@ std::unique_ptr<tesseract::TessBaseAPI> open_api(const OcrOptions& options,
   auto api = std::make_unique<tesseract::TessBaseAPI>();
   const char* datapath = options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
   if (api->Init(datapath, languages.c_str(), mode) != 0) {
-    throw Error(ErrorCode::OcrFailed,
-                "cannot load Tesseract language data '" + languages +
-                    "' (is the tesseract-ocr-" + languages + " package installed?)");
+    throw Error(ErrorCode::OcrFailed, "cannot load Tesseract language data '" + languages +
+                                          "' (is the tesseract-ocr-" + languages +
+                                          " package installed?)");
   }
   // Keep Tesseract quiet on stderr; problems surface as our own errors.
   api->SetVariable("debug_file", "/dev/null");
@@ -106,8 +106,8 @@ OcrText OcrEngine::recognise(const Image& page, int dpi) {
     bool smallcaps = false;
     int pointsize = 0;
     int font_id = 0;
-    it->WordFontAttributes(&bold, &italic, &underlined, &monospace, &serif, &smallcaps,
-                           &pointsize, &font_id);
+    it->WordFontAttributes(&bold, &italic, &underlined, &monospace, &serif, &smallcaps, &pointsize,
+                           &font_id);
     auto& line = result.lines.back();
     line.font_size_px = std::max(line.font_size_px, word.box.height());
     confidence_sum += word.confidence;

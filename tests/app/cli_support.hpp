@@ -10,7 +10,8 @@
 namespace sohoa::test {
 
 // Runs `sohoa ARGS...` in `cwd` (empty: current folder); output captured.
-CommandResult run_sohoa(const std::vector<std::string>& args, const std::filesystem::path& cwd = {});
+CommandResult run_sohoa(const std::vector<std::string>& args,
+                        const std::filesystem::path& cwd = {});
 
 // shared/check/check_pdfa.sh on a file; returns its last line ("PDFA 1b OK" ...).
 std::string check_pdfa(const std::filesystem::path& pdf, const std::string& level);

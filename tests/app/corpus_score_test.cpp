@@ -26,10 +26,9 @@ TEST(CorpusScore, WholePublicCorpusMeetsTheBars) {
   auto run = run_sohoa(args, corpus_dir());
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
-  auto score = run_command("/usr/bin/python3 " +
-                           shell_quote((shared_dir() / "corpus/score.py").string()) + " " +
-                           shell_quote(corpus_dir().string()) + " " +
-                           shell_quote(results.string()) + " --json");
+  auto score = run_command(
+      "/usr/bin/python3 " + shell_quote((shared_dir() / "corpus/score.py").string()) + " " +
+      shell_quote(corpus_dir().string()) + " " + shell_quote(results.string()) + " --json");
   ASSERT_EQ(score.exit_code, 0) << score.output;
   auto figures = nlohmann::json::parse(score.output);
   std::ifstream reference_in(source_dir() / "bench/reference.json");

@@ -40,7 +40,8 @@ std::vector<TruthPage> varied_sample() {
   std::set<std::string> seen;
   for (const auto& page : truth_pages()) {
     std::string ext = page.file.substr(page.file.rfind('.'));
-    std::string kind = page.blank ? "blank" : ext + "/" + page.mode + "/" + std::to_string(page.rotation);
+    std::string kind =
+        page.blank ? "blank" : ext + "/" + page.mode + "/" + std::to_string(page.rotation);
     if (seen.insert(kind).second) sample.push_back(page);
   }
   return sample;
@@ -174,7 +175,8 @@ std::vector<std::uint8_t> png_header_claiming(std::uint32_t width, std::uint32_t
   std::vector<std::uint8_t> bytes = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
   std::vector<std::uint8_t> chunk = {'I', 'H', 'D', 'R'};
   for (auto value : {width, height}) {
-    for (int shift = 24; shift >= 0; shift -= 8) chunk.push_back(static_cast<std::uint8_t>(value >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      chunk.push_back(static_cast<std::uint8_t>(value >> shift));
   }
   chunk.insert(chunk.end(), {8, 2, 0, 0, 0});
   std::uint32_t crc = 0xffffffffU;
@@ -184,7 +186,8 @@ std::vector<std::uint8_t> png_header_claiming(std::uint32_t width, std::uint32_t
   }
   crc ^= 0xffffffffU;
   bytes.insert(bytes.end(), chunk.begin(), chunk.end());
-  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
   return bytes;
 }
 
@@ -198,8 +201,9 @@ TEST_F(OcrCli, BadInputsAreNamedAndGoodPagesStillProcessed) {
   }
   auto jpeg = read_bytes(good);
   write_bytes(scratch_ / "empty.jpg", {});
-  write_bytes(scratch_ / "truncated.jpg",
-              std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 3)));
+  write_bytes(
+      scratch_ / "truncated.jpg",
+      std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 3)));
   write_text(scratch_ / "notes.txt", "Biên nhận hồ sơ — not an image\n");
   write_bytes(scratch_ / "huge.png", png_header_claiming(100000, 100000));
   write_text(scratch_ / "script.pdf", javascript_pdf());
@@ -212,8 +216,8 @@ TEST_F(OcrCli, BadInputsAreNamedAndGoodPagesStillProcessed) {
   ASSERT_EQ(encrypt.exit_code, 0) << encrypt.output;
 
   const std::map<std::string, std::string> expected_reason = {
-      {"empty.jpg", "empty-input"},        {"truncated.jpg", "corrupt-input"},
-      {"notes.txt", "unsupported-format"}, {"huge.png", "image-too-large"},
+      {"empty.jpg", "empty-input"},         {"truncated.jpg", "corrupt-input"},
+      {"notes.txt", "unsupported-format"},  {"huge.png", "image-too-large"},
       {"script.pdf", "active-pdf-content"}, {"locked.pdf", "encrypted-pdf"}};
   std::vector<std::string> args = {"ocr"};
   for (const auto& [name, reason] : expected_reason) args.push_back((scratch_ / name).string());
@@ -243,7 +247,8 @@ TEST_F(OcrCli, OnlyEncryptedInputGivesItsOwnExitCode) {
   ASSERT_EQ(run_sohoa({"ocr", good, "-o", plain.string(), "-q"}).exit_code, 0);
   run_command("qpdf --encrypt user owner 256 -- " + shell_quote(plain.string()) + " " +
               shell_quote((scratch_ / "locked.pdf").string()));
-  auto run = run_sohoa({"ocr", (scratch_ / "locked.pdf").string(), "-o", (scratch_ / "x.pdf").string()});
+  auto run =
+      run_sohoa({"ocr", (scratch_ / "locked.pdf").string(), "-o", (scratch_ / "x.pdf").string()});
   EXPECT_EQ(run.exit_code, 8) << run.output;
   EXPECT_FALSE(std::filesystem::exists(scratch_ / "x.pdf"));
 }
@@ -274,13 +279,14 @@ TEST_F(OcrCli, UsageErrorsExitWithBadArgs) {
 TEST_F(OcrCli, TesseractRunsWithoutOpenMpThreads) {
   std::string page = (corpus_dir() / truth_pages().front().file).string();
   auto out = scratch_ / "t.pdf";
-  std::string command = "env -u OMP_THREAD_LIMIT " + shell_quote(sohoa_exe().string()) + " ocr " +
-                        shell_quote(page) + " " + shell_quote(page) + " -q --jobs 1 -o " +
-                        shell_quote(out.string()) + " & pid=$!; max=0; env_ok=0;"
-                        " while kill -0 $pid 2>/dev/null; do"
-                        "  n=$(ls /proc/$pid/task 2>/dev/null | wc -l); [ \"$n\" -gt \"$max\" ] && max=$n;"
-                        "  tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx OMP_THREAD_LIMIT=1 && env_ok=1;"
-                        "  sleep 0.05; done; wait $pid; echo \"rc=$? max=$max env=$env_ok\"";
+  std::string command =
+      "env -u OMP_THREAD_LIMIT " + shell_quote(sohoa_exe().string()) + " ocr " + shell_quote(page) +
+      " " + shell_quote(page) + " -q --jobs 1 -o " + shell_quote(out.string()) +
+      " & pid=$!; max=0; env_ok=0;"
+      " while kill -0 $pid 2>/dev/null; do"
+      "  n=$(ls /proc/$pid/task 2>/dev/null | wc -l); [ \"$n\" -gt \"$max\" ] && max=$n;"
+      "  tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qx OMP_THREAD_LIMIT=1 && env_ok=1;"
+      "  sleep 0.05; done; wait $pid; echo \"rc=$? max=$max env=$env_ok\"";
   auto run = run_command(command);
   EXPECT_NE(run.output.find("rc=0"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("env=1"), std::string::npos) << run.output;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "sohoa/core/error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace sohoa {
 namespace {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "sohoa/core/page.hpp"
+
+#include <gtest/gtest.h>
 
 namespace sohoa {
 namespace {

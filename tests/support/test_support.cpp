@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -7,7 +9,6 @@
 #include <iterator>
 #include <random>
 #include <stdexcept>
-#include <sys/wait.h>
 
 namespace sohoa::test {
 
@@ -18,10 +19,18 @@ std::filesystem::path from_env(const char* name, const std::filesystem::path& fa
 }
 }  // namespace
 
-std::filesystem::path source_dir() { return from_env("SOHOA_SOURCE_DIR", SOHOA_DEFAULT_SOURCE_DIR); }
-std::filesystem::path shared_dir() { return from_env("SOHOA_SHARED_DIR", SOHOA_DEFAULT_SHARED_DIR); }
-std::filesystem::path corpus_dir() { return shared_dir() / "corpus" / "public"; }
-std::filesystem::path sohoa_exe() { return from_env("SOHOA_EXE", SOHOA_DEFAULT_EXE); }
+std::filesystem::path source_dir() {
+  return from_env("SOHOA_SOURCE_DIR", SOHOA_DEFAULT_SOURCE_DIR);
+}
+std::filesystem::path shared_dir() {
+  return from_env("SOHOA_SHARED_DIR", SOHOA_DEFAULT_SHARED_DIR);
+}
+std::filesystem::path corpus_dir() {
+  return shared_dir() / "corpus" / "public";
+}
+std::filesystem::path sohoa_exe() {
+  return from_env("SOHOA_EXE", SOHOA_DEFAULT_EXE);
+}
 
 ScratchDir::ScratchDir() {
   std::random_device device;
@@ -60,7 +69,8 @@ CommandResult run_command(const std::string& command) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
   std::size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
@@ -79,7 +89,8 @@ std::string read_text(const std::filesystem::path& path) {
 
 void write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 

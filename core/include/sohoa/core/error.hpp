@@ -11,19 +11,19 @@
 namespace sohoa {
 
 enum class ErrorCode : std::uint8_t {
-  InvalidArgument,     // the caller asked for something impossible
-  InputNotFound,       // a named input does not exist or cannot be opened
-  EmptyInput,          // zero bytes
-  UnsupportedFormat,   // not an image or PDF we read
-  CorruptInput,        // truncated or malformed data
-  ImageTooLarge,       // dimensions above the configured pixel limit
-  EncryptedPdf,        // the PDF is encrypted; we do not process those
-  ActivePdfContent,    // the PDF carries JavaScript or launch actions
-  OcrFailed,           // Tesseract could not be set up or failed on a page
-  OutputFailed,        // writing an output file failed (permissions, I/O error)
-  StorageFull,         // the file system or a file-size limit is full: nothing more is accepted
-  ScannerFault,        // a scanner could not be opened or stopped (jam, cover open, unplugged...)
-  Internal,            // a bug: an invariant did not hold
+  InvalidArgument,    // the caller asked for something impossible
+  InputNotFound,      // a named input does not exist or cannot be opened
+  EmptyInput,         // zero bytes
+  UnsupportedFormat,  // not an image or PDF we read
+  CorruptInput,       // truncated or malformed data
+  ImageTooLarge,      // dimensions above the configured pixel limit
+  EncryptedPdf,       // the PDF is encrypted; we do not process those
+  ActivePdfContent,   // the PDF carries JavaScript or launch actions
+  OcrFailed,          // Tesseract could not be set up or failed on a page
+  OutputFailed,       // writing an output file failed (permissions, I/O error)
+  StorageFull,        // the file system or a file-size limit is full: nothing more is accepted
+  ScannerFault,       // a scanner could not be opened or stopped (jam, cover open, unplugged...)
+  Internal,           // a bug: an invariant did not hold
 };
 
 std::string_view to_string(ErrorCode code);

@@ -12,12 +12,12 @@ namespace sohoa {
 // Mã hồ sơ (TT 03/2025/TT-VPCP): `<agency>-<YYMMDD>-<NNNN>`, e.g.
 // `000.00.00.H49-250115-0001`; a result document adds `-KQ<n>`.
 struct DossierCode {
-  std::string agency;    // receiving unit code V1V2V3.Z1Z2.Y1Y2.MX1X2
-  int year = 0;          // full year of receipt, e.g. 2025
+  std::string agency;  // receiving unit code V1V2V3.Z1Z2.Y1Y2.MX1X2
+  int year = 0;        // full year of receipt, e.g. 2025
   int month = 0;
   int day = 0;
-  int sequence = 0;      // the unit's counter of that day
-  int result_number = 0; // n of `-KQn`; 0 for the dossier itself
+  int sequence = 0;                        // the unit's counter of that day
+  int result_number = 0;                   // n of `-KQn`; 0 for the dossier itself
   [[nodiscard]] std::string text() const;  // canonical form
 };
 

@@ -26,8 +26,8 @@ struct Box {
 };
 
 struct OcrWord {
-  std::string text;  // UTF-8, NFC
-  Box box;           // pixels of the upright, deskewed page
+  std::string text;      // UTF-8, NFC
+  Box box;               // pixels of the upright, deskewed page
   float confidence = 0;  // 0..100
 };
 
@@ -50,7 +50,7 @@ struct OcrText {
 
 // The clean-up decisions the pipeline took for a page.
 struct PageGeometry {
-  int rotation = 0;          // clockwise degrees applied to make it upright: 0/90/180/270
+  int rotation = 0;           // clockwise degrees applied to make it upright: 0/90/180/270
   double deskew_degrees = 0;  // counter-clockwise degrees applied after the rotation
   bool blank = false;
 };

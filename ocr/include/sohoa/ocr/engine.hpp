@@ -19,8 +19,8 @@ struct OcrOptions {
 
 struct OrientationGuess {
   bool detected = false;
-  int rotation = 0;       // clockwise degrees that make the page upright
-  float confidence = 0;   // Tesseract OSD confidence (about 15 = reasonably sure)
+  int rotation = 0;      // clockwise degrees that make the page upright
+  float confidence = 0;  // Tesseract OSD confidence (about 15 = reasonably sure)
 };
 
 class OcrEngine {

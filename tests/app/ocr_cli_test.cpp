@@ -268,6 +268,50 @@ TEST_F(OcrCli, ScannedPdfInputIsReadBack) {
   expect_valid_searchable_pdfa(second, "2b", sample);
 }
 
+TEST_F(OcrCli, MultiPageTiffPagesKeepTheirOrder) {
+  // Three content pages saved as one TIFF with three encodings (G4, LZW gray,
+  // LZW RGB) by an independent writer (Pillow), then a JPEG after it: the PDF
+  // holds the four pages in that order, each with its own text.
+  std::vector<TruthPage> content;
+  for (const auto& page : truth_pages()) {
+    if (!page.blank && page.rotation == 0 && content.size() < 4) content.push_back(page);
+  }
+  ASSERT_EQ(content.size(), 4u);
+  auto tiff = scratch_ / "stack.tif";
+  std::string script =
+      "import sys\n"
+      "from PIL import Image, TiffImagePlugin\n"
+      "a, b, c, out = sys.argv[1:5]\n"
+      "pages = [(Image.open(a).convert('1'), 'group4'), (Image.open(b).convert('L'), 'tiff_lzw'),\n"
+      "         (Image.open(c).convert('RGB'), 'tiff_lzw')]\n"
+      "with TiffImagePlugin.AppendingTiffWriter(out, True) as tiff:\n"
+      "    for image, compression in pages:\n"
+      "        image.save(tiff, compression=compression, dpi=(300, 300))\n"
+      "        tiff.newFrame()\n";
+  write_text(scratch_ / "make_tiff.py", script);
+  auto make = run_command("/usr/bin/python3 " + shell_quote((scratch_ / "make_tiff.py").string()) +
+                          " " + shell_quote((corpus_dir() / content[0].file).string()) + " " +
+                          shell_quote((corpus_dir() / content[1].file).string()) + " " +
+                          shell_quote((corpus_dir() / content[2].file).string()) + " " +
+                          shell_quote(tiff.string()));
+  ASSERT_EQ(make.exit_code, 0) << make.output;
+  auto out = scratch_ / "stack.pdf";
+  auto results = scratch_ / "stack.json";
+  auto run = run_sohoa({"ocr", tiff.string(), (corpus_dir() / content[3].file).string(), "-o",
+                        out.string(), "--results", results.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(pdf_page_count(out), 4);
+  std::ifstream in(results);
+  auto json = nlohmann::json::parse(in);
+  ASSERT_EQ(json["pages"].size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(json["pages"][i]["page_index"], i < 3 ? static_cast<int>(i) : 0);
+    auto page_text = run_command("pdftotext -enc UTF-8 -f " + std::to_string(i + 1) + " -l " +
+                                 std::to_string(i + 1) + " " + shell_quote(out.string()) + " -");
+    EXPECT_GE(share_of_words_found(content[i].text, page_text.output), 0.9) << "page " << i + 1;
+  }
+}
+
 TEST_F(OcrCli, UsageErrorsExitWithBadArgs) {
   EXPECT_EQ(run_sohoa({"ocr"}).exit_code, 1);
   EXPECT_EQ(run_sohoa({"ocr", "x.jpg", "-o", "y.pdf", "--pdfa", "3z"}).exit_code, 1);

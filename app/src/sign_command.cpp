@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -32,7 +33,72 @@ struct SignArgs {
   std::vector<std::string> trust;
   std::string reason;
   std::string location;
+  // Visible appearances.
+  bool visible = false;
+  bool digitisation_stamp = false;
+  std::string signer_name;
+  std::string signer_title;
+  std::string agency;
+  std::string signature_image;
+  std::string seal_image;
+  int page = 1;
+  std::string rect;
+  std::string font;
 };
+
+// "x,y,w,h" in points.
+std::array<double, 4> parse_rect(const std::string& text) {
+  std::array<double, 4> box{};
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::size_t end = text.find(',', pos);
+    if ((end == std::string::npos) != (i == 3)) {
+      throw Error(ErrorCode::InvalidArgument, "--rect wants x,y,w,h in points: " + text);
+    }
+    std::string part = text.substr(pos, end == std::string::npos ? end : end - pos);
+    try {
+      std::size_t used = 0;
+      box[i] = std::stod(part, &used);
+      if (used != part.size()) throw std::invalid_argument(part);
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::InvalidArgument, "--rect wants x,y,w,h in points: " + text);
+    }
+    pos = end + 1;
+  }
+  return box;
+}
+
+signing::Appearance appearance_from(const SignArgs& args) {
+  signing::Appearance look;
+  if (args.visible && args.digitisation_stamp) {
+    throw Error(ErrorCode::InvalidArgument, "give --visible or --digitisation-stamp, not both");
+  }
+  const bool has_signature_options = !args.signature_image.empty() || !args.seal_image.empty() ||
+                                     !args.rect.empty() || args.page != 1 ||
+                                     !args.signer_title.empty();
+  if (args.digitisation_stamp) {
+    // TT 05/2025 fixes the stamp: no images, no choice of place.
+    if (has_signature_options) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "--digitisation-stamp takes only --agency (its place and look are fixed)");
+    }
+    look.kind = signing::AppearanceKind::DigitisationStamp;
+  } else if (args.visible) {
+    look.kind = signing::AppearanceKind::Signature;
+  } else if (has_signature_options || !args.signer_name.empty() || !args.agency.empty()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "appearance options need --visible (or --digitisation-stamp)");
+  }
+  look.signer_name = args.signer_name;
+  look.title = args.signer_title;
+  look.agency = args.agency;
+  look.signature_image = args.signature_image;
+  look.seal_image = args.seal_image;
+  look.page = args.page;
+  if (!args.rect.empty()) look.box = parse_rect(args.rect);
+  look.font_file = args.font;
+  return look;
+}
 
 signing::Secret read_pin(const SignArgs& args) {
   if (!args.pin_file.empty()) {
@@ -95,6 +161,22 @@ void add_sign_command(CLI::App& root, RunAction& run) {
   cmd->add_option("--trust", args->trust, "CA certificates (PEM) to complete the chain for B-LT");
   cmd->add_option("--reason", args->reason, "Reason for signing");
   cmd->add_option("--location", args->location, "Place of signing");
+  cmd->add_flag("--visible", args->visible,
+                "Visible signature (NĐ 30/2020): name, title, agency, time, optional images");
+  cmd->add_flag("--digitisation-stamp", args->digitisation_stamp,
+                "Digitisation stamp (TT 05/2025): agency and time, top right of page 1");
+  cmd->add_option("--signer-name", args->signer_name, "Name shown (default: certificate CN)");
+  cmd->add_option("--signer-title", args->signer_title, "Title (chức vụ) shown");
+  cmd->add_option("--agency", args->agency, "Agency shown (default: certificate O)");
+  cmd->add_option("--signature-image", args->signature_image,
+                  "Handwritten signature image (PNG/JPEG; white or transparent background)");
+  cmd->add_option("--seal-image", args->seal_image,
+                  "Seal image (PNG/JPEG), drawn over the left third of the signature image");
+  cmd->add_option("--page", args->page, "Page of the visible signature (1-based)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--rect", args->rect,
+                  "Box of the visible signature: x,y,w,h in points from the lower-left corner");
+  cmd->add_option("--font", args->font, "TrueType font for the text (default: Liberation Serif)");
   cmd->callback([args, &run] {
     run = [args] {
       if (args->input.empty() == args->batch_dir.empty()) {
@@ -106,6 +188,7 @@ void add_sign_command(CLI::App& root, RunAction& run) {
       options.tsa_url = args->tsa;
       options.reason = args->reason;
       options.location = args->location;
+      options.appearance = appearance_from(*args);
       for (const auto& file : args->trust) {
         auto certs = signing::load_pem_certificates(file);
         options.extra_certificates.insert(options.extra_certificates.end(), certs.begin(),

@@ -92,8 +92,9 @@ std::string xmp_packet(PdfALevel level, const DocumentInfo& info, const std::str
   x += "   <xmp:CreateDate>" + dates.xmp + "</xmp:CreateDate>\n";
   x += "   <xmp:ModifyDate>" + dates.xmp + "</xmp:ModifyDate>\n";
   x += "   <xmp:MetadataDate>" + dates.xmp + "</xmp:MetadataDate>\n";
-  x += "  </rdf:Description>\n"
-       " </rdf:RDF>\n"
+  x += "  </rdf:Description>\n";
+  x += info.extra_xmp;
+  x += " </rdf:RDF>\n"
        "</x:xmpmeta>\n";
   // Padding lets a later tool edit the packet in place.
   for (int i = 0; i < 20; ++i) x += std::string(99, ' ') + "\n";

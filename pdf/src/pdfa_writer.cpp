@@ -99,13 +99,40 @@ struct PdfAWriter::State {
   std::vector<int> page_nodes;
   std::vector<std::vector<int>> page_node_kids;
   int page_count = 0;
+  std::vector<Bookmark> bookmarks;
   bool finished = false;
   bool broken = false;  // a write failed half-way: the file cannot be completed
 
   void write_shared_objects(const std::vector<std::uint8_t>& icc_profile);
   void write_page(const PageContent& page);
   void write_end();
+  // Writes the outline tree; returns its root object, 0 when there are no bookmarks.
+  int write_outlines();
 };
+
+int PdfAWriter::State::write_outlines() {
+  std::vector<const Bookmark*> valid;
+  for (const auto& bookmark : bookmarks) {
+    if (bookmark.page_index >= 0 && bookmark.page_index < page_count) valid.push_back(&bookmark);
+  }
+  if (valid.empty()) return 0;
+  const int root = file.reserve_object();
+  std::vector<int> items;
+  for (std::size_t i = 0; i < valid.size(); ++i) items.push_back(file.reserve_object());
+  for (std::size_t i = 0; i < valid.size(); ++i) {
+    const auto index = static_cast<std::size_t>(valid[i]->page_index);
+    const int page_object = page_node_kids[index / kPagesPerNode][index % kPagesPerNode];
+    std::string item = "<< /Title " + detail::pdf_text_string(valid[i]->title) + " /Parent " +
+                       ref(root) + " /Dest [" + ref(page_object) + " /Fit]";
+    if (i > 0) item += " /Prev " + ref(items[i - 1]);
+    if (i + 1 < valid.size()) item += " /Next " + ref(items[i + 1]);
+    file.write_object(items[i], item + " >>");
+  }
+  file.write_object(root, "<< /Type /Outlines /First " + ref(items.front()) + " /Last " +
+                              ref(items.back()) + " /Count " + std::to_string(items.size()) +
+                              " >>");
+  return root;
+}
 
 void PdfAWriter::State::write_shared_objects(const std::vector<std::uint8_t>& icc_profile) {
   // PDF/A-2 is based on PDF 1.7; one code path writes a classic xref for both.
@@ -218,6 +245,7 @@ void PdfAWriter::State::write_end() {
   file.write_object(pages_root, "<< /Type /Pages /Kids [" + root_kids + "] /Count " +
                                     std::to_string(page_count) + " >>");
 
+  const int outlines = write_outlines();
   const std::string producer = std::string("sohoa ") + SOHOA_VERSION;
   const detail::DocumentDates dates = detail::format_dates(info.created, info.utc_offset_minutes);
   const int metadata = file.reserve_object();
@@ -228,8 +256,10 @@ void PdfAWriter::State::write_end() {
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(xmp.data()), xmp.size()));
   const int info_object = file.reserve_object();
   file.write_object(info_object, detail::info_dictionary(info, producer, dates));
-  file.write_object(catalog, "<< /Type /Catalog /Pages " + ref(pages_root) + " /Metadata " +
-                                 ref(metadata) +
+  const std::string outline_entries =
+      outlines == 0 ? std::string() : " /Outlines " + ref(outlines) + " /PageMode /UseOutlines";
+  file.write_object(catalog, "<< /Type /Catalog /Pages " + ref(pages_root) + outline_entries +
+                                 " /Metadata " + ref(metadata) +
                                  " /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1"
                                  " /OutputConditionIdentifier (sRGB IEC61966-2.1)"
                                  " /Info (sRGB IEC61966-2.1) /DestOutputProfile " +
@@ -262,6 +292,14 @@ void PdfAWriter::add_page(const PageContent& page) {
   } catch (const Error& error) {
     throw error.within(ErrorContext{state_->file.final_path(), state_->page_count});
   }
+}
+
+void PdfAWriter::set_extra_xmp(std::string rdf_descriptions) {
+  state_->info.extra_xmp = std::move(rdf_descriptions);
+}
+
+void PdfAWriter::set_bookmarks(std::vector<Bookmark> bookmarks) {
+  state_->bookmarks = std::move(bookmarks);
 }
 
 void PdfAWriter::finish() {

@@ -1,5 +1,6 @@
 #include "page_processor.hpp"
 
+#include <chrono>
 #include <cmath>
 
 #include "orientation.hpp"
@@ -65,6 +66,43 @@ void choose_output_image(Image image, const EncodedImage& original, bool changed
 
 }  // namespace
 
+std::vector<std::string> MrzRegionReader::read_lines(const Image& region, int dpi) {
+  if (!engine_) engine_ = std::make_unique<ocr::OcrEngine>(options_);
+  std::vector<std::string> lines;
+  for (const auto& line : engine_->recognise(region, dpi).lines) {
+    std::string text;
+    for (const auto& word : line.words) text += word.text;  // spaces mean nothing in an MRZ
+    lines.push_back(std::move(text));
+  }
+  return lines;
+}
+
+void PageProcessor::understand(WorkerState& state, const Image* upright_gray,
+                               const Image* scan_gray, bool blank, ProcessedPage& out) const {
+  if (analyzer_ == nullptr) return;
+  const auto started = std::chrono::steady_clock::now();
+  understanding::PageInput input;
+  input.text = &out.report.text;
+  input.gray = upright_gray;
+  input.scan_gray = scan_gray;
+  input.dpi = out.report.dpi;
+  input.blank = blank;
+  try {
+    out.understanding = analyzer_->analyse(input, &state.mrz_reader);
+  } catch (const Error& error) {
+    // The page itself is fine; it only could not be understood: a review item.
+    understanding::PageUnderstanding failed;
+    failed.flags.push_back({"understanding-failed", error.message()});
+    out.understanding = std::move(failed);
+  } catch (const std::exception& error) {
+    understanding::PageUnderstanding failed;
+    failed.flags.push_back({"understanding-failed", error.what()});
+    out.understanding = std::move(failed);
+  }
+  out.understanding_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
 PageProcessor::Straightened PageProcessor::straighten(const Image& gray, int rotation) const {
   Straightened out;
   out.image = imaging::rotate_clockwise(gray, rotation);
@@ -107,9 +145,13 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
   auto blank = imaging::detect_blank(gray);
   if (blank.blank) {
     out.report.geometry.blank = true;
+    understand(state, nullptr, nullptr, true, out);
     if (options_.keep_blank) choose_output_image(std::move(image), loaded.original, false, out);
     return;
   }
+  // Seal ink over the signatory's lines confuses recognition: read a gray with it
+  // lifted out (the PDF keeps the page as scanned).
+  if (image.mode == ColorMode::Rgb) gray = imaging::to_gray_without_red_ink(image);
 
   // Read the page the way its lines run; only when that reads poorly are the
   // other orientations probed (most pages arrive upright, so most pay nothing).
@@ -139,6 +181,7 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
   out.report.geometry.rotation = rotation;
   out.report.geometry.deskew_degrees = deskew_needed ? skew : 0.0;
   out.report.text = std::move(text);
+  understand(state, &page.image, &gray, false, out);
 
   // Turn the original-colour page the same way; the text boxes refer to it.
   const bool changed = rotation != 0 || deskew_needed;

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-namespace sohoa::pipeline {
+#include "results_common.hpp"
 
-namespace {
+namespace sohoa::pipeline {
 
 std::string display_source(const std::string& path, const std::string& root) {
   if (root.empty()) return path;
@@ -31,30 +31,30 @@ nlohmann::json error_json(const Error& error) {
   return {{"code", std::string(to_string(error.code()))}, {"message", error.message()}};
 }
 
-}  // namespace
+nlohmann::json page_json(const PageReport& page, const std::string& source_root) {
+  nlohmann::json entry;
+  entry["source"] = display_source(page.source.path, source_root);
+  entry["page_index"] = page.source.index;
+  if (page.ok) {
+    entry["text"] = page.text.plain_text();
+    entry["rotation"] = page.geometry.rotation;
+    entry["blank"] = page.geometry.blank;
+    entry["deskew_degrees"] = page.geometry.deskew_degrees;
+    entry["confidence"] = page.text.mean_confidence;
+    entry["dpi"] = page.dpi;
+    entry["in_pdf"] = page.in_pdf;
+    entry["image_encoding"] = page.image_encoding;
+    entry["reencoded"] = page.reencoded;
+  } else if (page.error) {
+    entry["error"] = error_json(*page.error);
+  }
+  entry["warnings"] = warnings_json(page.warnings);
+  return entry;
+}
 
 std::string results_to_json(const JobReport& report, const std::string& source_root) {
   nlohmann::json pages = nlohmann::json::array();
-  for (const auto& page : report.pages) {
-    nlohmann::json entry;
-    entry["source"] = display_source(page.source.path, source_root);
-    entry["page_index"] = page.source.index;
-    if (page.ok) {
-      entry["text"] = page.text.plain_text();
-      entry["rotation"] = page.geometry.rotation;
-      entry["blank"] = page.geometry.blank;
-      entry["deskew_degrees"] = page.geometry.deskew_degrees;
-      entry["confidence"] = page.text.mean_confidence;
-      entry["dpi"] = page.dpi;
-      entry["in_pdf"] = page.in_pdf;
-      entry["image_encoding"] = page.image_encoding;
-      entry["reencoded"] = page.reencoded;
-    } else if (page.error) {
-      entry["error"] = error_json(*page.error);
-    }
-    entry["warnings"] = warnings_json(page.warnings);
-    pages.push_back(std::move(entry));
-  }
+  for (const auto& page : report.pages) pages.push_back(page_json(page, source_root));
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& failure : report.failed_inputs) {
     failed.push_back({{"source", display_source(failure.path, source_root)},

@@ -28,9 +28,4 @@ struct AppearanceStream {
 AppearanceStream make_appearance(const Appearance& appearance, const std::string& iso_time,
                                  const PageBox& page_box, pdf::IncrementalUpdate& update);
 
-// The box the digitisation stamp takes at the top right of `page_box`.
-std::array<double, 4> digitisation_stamp_rect(const Appearance& appearance,
-                                              const std::string& iso_time,
-                                              const PageBox& page_box);
-
 }  // namespace sohoa::signing

@@ -48,8 +48,7 @@ FontProgram::FontProgram(const std::filesystem::path& file) : impl_(std::make_un
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(ErrorCode::InputNotFound, "cannot open the font " + file.string());
   impl_->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  impl_->blob.reset(hb_blob_create(impl_->bytes.data(),
-                                   static_cast<unsigned>(impl_->bytes.size()),
+  impl_->blob.reset(hb_blob_create(impl_->bytes.data(), static_cast<unsigned>(impl_->bytes.size()),
                                    HB_MEMORY_MODE_READONLY, nullptr, nullptr));
   impl_->face.reset(hb_face_create(impl_->blob.get(), 0));
   BlobPtr glyf(hb_face_reference_table(impl_->face.get(), HB_TAG('g', 'l', 'y', 'f')));
@@ -106,12 +105,11 @@ std::vector<std::uint8_t> FontProgram::subset(const std::set<std::uint16_t>& gly
   for (std::uint16_t g : glyphs) hb_set_add(glyph_set, g);
   // Keep the glyph ids (CIDToGIDMap /Identity) and no hinting; drop the tables
   // a PDF renderer never reads so the embedded program stays small.
-  hb_subset_input_set_flags(input.get(),
-                            HB_SUBSET_FLAGS_RETAIN_GIDS | HB_SUBSET_FLAGS_NO_HINTING);
+  hb_subset_input_set_flags(input.get(), HB_SUBSET_FLAGS_RETAIN_GIDS | HB_SUBSET_FLAGS_NO_HINTING);
   hb_set_t* drop = hb_subset_input_set(input.get(), HB_SUBSET_SETS_DROP_TABLE_TAG);
-  for (hb_tag_t tag : {HB_TAG('G', 'S', 'U', 'B'), HB_TAG('G', 'P', 'O', 'S'),
-                       HB_TAG('G', 'D', 'E', 'F'), HB_TAG('k', 'e', 'r', 'n'),
-                       HB_TAG('D', 'S', 'I', 'G')}) {
+  for (hb_tag_t tag :
+       {HB_TAG('G', 'S', 'U', 'B'), HB_TAG('G', 'P', 'O', 'S'), HB_TAG('G', 'D', 'E', 'F'),
+        HB_TAG('k', 'e', 'r', 'n'), HB_TAG('D', 'S', 'I', 'G')}) {
     hb_set_add(drop, tag);
   }
   FacePtr subset_face(hb_subset_or_fail(impl_->face.get(), input.get()));

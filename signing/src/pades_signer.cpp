@@ -26,18 +26,51 @@ constexpr std::size_t kReserveBB = 8192;
 constexpr std::size_t kReserveWithTimestamp = 20480;
 constexpr std::size_t kReserveDocTimestamp = 12288;
 
-std::string pdf_date(std::chrono::system_clock::time_point when) {
-  std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm local{};
-  localtime_r(&t, &local);
-  long offset = local.tm_gmtoff;
-  char sign = offset < 0 ? '-' : '+';
-  offset = offset < 0 ? -offset : offset;
+// The wall-clock time at `utc_offset_minutes` east of UTC.
+std::tm civil_time(std::chrono::system_clock::time_point when, int utc_offset_minutes) {
+  std::time_t t = std::chrono::system_clock::to_time_t(when) + std::time_t{utc_offset_minutes} * 60;
+  std::tm civil{};
+  gmtime_r(&t, &civil);
+  return civil;
+}
+
+// /M: D:YYYYMMDDHHmmSS+HH'mm'
+std::string pdf_date(std::chrono::system_clock::time_point when, int utc_offset_minutes) {
+  std::tm c = civil_time(when, utc_offset_minutes);
+  int offset = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "D:%04d%02d%02d%02d%02d%02d%c%02ld'%02ld'", local.tm_year + 1900,
-                local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, sign,
-                offset / 3600, (offset % 3600) / 60);
+  std::snprintf(buf, sizeof buf, "D:%04d%02d%02d%02d%02d%02d%c%02d'%02d'", c.tm_year + 1900,
+                c.tm_mon + 1, c.tm_mday, c.tm_hour, c.tm_min, c.tm_sec,
+                utc_offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
   return buf;
+}
+
+// As NĐ 30/2020 and TT 05/2025 show it: yyyy-MM-ddThh:mm:ss+07:00.
+std::string iso_8601(std::chrono::system_clock::time_point when, int utc_offset_minutes) {
+  std::tm c = civil_time(when, utc_offset_minutes);
+  int offset = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c.tm_year + 1900,
+                c.tm_mon + 1, c.tm_mday, c.tm_hour, c.tm_min, c.tm_sec,
+                utc_offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
+  return buf;
+}
+
+// Fills the names a visible appearance shows from the certificate when the
+// caller gave none: the signer's CN, the agency's O (or, for an organisation
+// certificate without O, its CN).
+Appearance resolve_appearance(Appearance appearance, const crypto::CertificateFacts& signer) {
+  if (appearance.kind == AppearanceKind::Invisible) return appearance;
+  if (appearance.signer_name.empty()) appearance.signer_name = signer.common_name;
+  if (appearance.agency.empty()) {
+    appearance.agency = !signer.organization.empty() ? signer.organization : signer.common_name;
+  }
+  if (appearance.kind == AppearanceKind::DigitisationStamp && appearance.agency.empty()) {
+    throw Error(
+        ErrorCode::InvalidArgument,
+        "the digitisation stamp needs the agency name (--agency): the certificate has none");
+  }
+  return appearance;
 }
 
 Buffer request_timestamp(const std::string& tsa_url, const crypto::Digest& digest) {
@@ -157,7 +190,11 @@ PadesLevel parse_pades_level(const std::string& text) {
 
 // ----------------------------------------------------------------------------- signing
 
-SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) {
+namespace {
+// The bytes to append to `input`: the signature revision and, for B-LT/B-LTA,
+// the /DSS and document time-stamp revisions.
+std::string signed_revisions(ByteView input, KeySource& key, const SignOptions& options,
+                             std::size_t& signature_revision_size) {
   if (options.level != PadesLevel::BB && options.tsa_url.empty()) {
     throw Error(ErrorCode::InvalidArgument,
                 to_string(options.level) + " needs a time-stamping authority (--tsa URL)");
@@ -170,11 +207,13 @@ SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) 
   SignatureFieldSpec spec;
   spec.dictionary_type = "Sig";
   spec.sub_filter = "ETSI.CAdES.detached";
-  spec.signing_time = pdf_date(options.signing_time.value_or(std::chrono::system_clock::now()));
+  const auto when = options.signing_time.value_or(std::chrono::system_clock::now());
+  spec.signing_time = pdf_date(when, options.utc_offset_minutes);
+  spec.display_time = iso_8601(when, options.utc_offset_minutes);
   spec.reason = options.reason;
   spec.location = options.location;
   spec.field_name = options.field_name;
-  spec.appearance = options.appearance;
+  spec.appearance = resolve_appearance(options.appearance, signer);
   std::size_t reserve = options.reserved_signature_bytes;
   if (reserve == 0) reserve = options.level == PadesLevel::BB ? kReserveBB : kReserveWithTimestamp;
 
@@ -188,21 +227,22 @@ SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) 
     return build_pades_cms(digest, key, timestamper);
   };
 
-  SignResult result;
   std::string appended = append_signature_revision(input, spec, reserve, make_cms);
-  result.pdf.reserve(input.size() + appended.size());
-  result.pdf.assign(input.begin(), input.end());
-  result.pdf.insert(result.pdf.end(), appended.begin(), appended.end());
-  result.signature_revision_end = result.pdf.size();
+  signature_revision_size = appended.size();
+  if (options.level == PadesLevel::BB || options.level == PadesLevel::BT) return appended;
 
-  if (options.level == PadesLevel::BLT || options.level == PadesLevel::BLTA) {
-    std::vector<Buffer> chain{key.certificate_der()};
-    chain.insert(chain.end(), key.chain_der().begin(), key.chain_der().end());
-    ValidationData data = collect_validation_data(chain, options.extra_certificates);
-    std::string dss =
-        append_dss_revision(result.pdf, data.certificates, data.ocsp_responses, data.crls);
-    result.pdf.insert(result.pdf.end(), dss.begin(), dss.end());
-  }
+  // B-LT and B-LTA read the signed file again for the next revisions (small
+  // files in practice; the big-file path above never copies the input).
+  Buffer whole;
+  whole.reserve(input.size() + appended.size());
+  whole.assign(input.begin(), input.end());
+  whole.insert(whole.end(), appended.begin(), appended.end());
+  std::vector<Buffer> chain{key.certificate_der()};
+  chain.insert(chain.end(), key.chain_der().begin(), key.chain_der().end());
+  ValidationData data = collect_validation_data(chain, options.extra_certificates);
+  std::string dss = append_dss_revision(whole, data.certificates, data.ocsp_responses, data.crls);
+  appended += dss;
+  whole.insert(whole.end(), dss.begin(), dss.end());
   if (options.level == PadesLevel::BLTA) {
     SignatureFieldSpec ts_spec;
     ts_spec.dictionary_type = "DocTimeStamp";
@@ -210,32 +250,49 @@ SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) 
     auto make_token = [&options](const crypto::Digest& digest) {
       return request_timestamp(options.tsa_url, digest);
     };
-    std::string ts =
-        append_signature_revision(result.pdf, ts_spec, kReserveDocTimestamp, make_token);
-    result.pdf.insert(result.pdf.end(), ts.begin(), ts.end());
+    appended += append_signature_revision(whole, ts_spec, kReserveDocTimestamp, make_token);
   }
+  return appended;
+}
+
+}  // namespace
+
+SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) {
+  std::size_t signature_revision_size = 0;
+  std::string appended = signed_revisions(input, key, options, signature_revision_size);
+  SignResult result;
+  result.pdf.reserve(input.size() + appended.size());
+  result.pdf.assign(input.begin(), input.end());
+  result.signature_revision_end = input.size() + signature_revision_size;
+  result.pdf.insert(result.pdf.end(), appended.begin(), appended.end());
   return result;
 }
 
 void sign_file(const std::filesystem::path& input, const std::filesystem::path& output,
                KeySource& key, const SignOptions& options) {
+  // One read of the input into an uninitialised buffer, one signing pass over
+  // it (no parse beyond the objects the signature revision touches), then the
+  // input and the appended revisions written as two large writes.
   std::ifstream in(input, std::ios::binary);
   if (!in) throw Error(ErrorCode::InputNotFound, "cannot open " + input.string());
   in.seekg(0, std::ios::end);
   auto size = static_cast<std::size_t>(in.tellg());
   in.seekg(0);
-  Buffer bytes(size);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (size == 0) throw Error(ErrorCode::EmptyInput, input.string() + " is empty");
+  std::unique_ptr<std::uint8_t[]> bytes(new std::uint8_t[size]);
+  in.read(reinterpret_cast<char*>(bytes.get()), static_cast<std::streamsize>(size));
   if (!in) throw Error(ErrorCode::CorruptInput, "cannot read " + input.string());
-  if (bytes.empty()) throw Error(ErrorCode::EmptyInput, input.string() + " is empty");
-  SignResult result = sign_pdf(bytes, key, options);
+  const ByteView view(bytes.get(), size);
+  std::size_t signature_revision_size = 0;
+  std::string appended = signed_revisions(view, key, options, signature_revision_size);
   // Write beside the target, then rename: a crash never leaves half a file.
   std::filesystem::path temporary = output;
   temporary += ".part";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(result.pdf.data()),
-              static_cast<std::streamsize>(result.pdf.size()));
+    out.write(reinterpret_cast<const char*>(bytes.get()), static_cast<std::streamsize>(size));
+    out.write(appended.data(), static_cast<std::streamsize>(appended.size()));
+    out.close();
     if (!out) {
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);

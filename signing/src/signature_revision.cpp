@@ -55,6 +55,45 @@ std::string unique_field_name(Document& doc, const Array& fields, const std::str
   }
 }
 
+// A page attribute, inherited from the page tree when the page lacks it.
+const pdf::Object* inherited(Document& doc, const Dict& page, std::string_view key) {
+  const Dict* node = &page;
+  for (int depth = 0; node != nullptr && depth < 32; ++depth) {
+    if (const Object* value = node->find(key)) return &doc.resolve(*value);
+    const Object* parent = node->find("Parent");
+    node = parent != nullptr ? doc.resolve_dict(*parent) : nullptr;
+  }
+  return nullptr;
+}
+
+std::optional<PageBox> box_of(const Object* value) {
+  if (value == nullptr || value->array() == nullptr || value->array()->size() != 4) {
+    return std::nullopt;
+  }
+  PageBox box{};
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::optional<double> v = (*value->array())[i].number();
+    if (!v) return std::nullopt;
+    box[i] = *v;
+  }
+  // Normalise so that [x0 y0] is the lower-left corner.
+  if (box[0] > box[2]) std::swap(box[0], box[2]);
+  if (box[1] > box[3]) std::swap(box[1], box[3]);
+  return box;
+}
+
+// What a viewer shows of the page: the crop box within the media box (US Letter
+// when a broken file has neither).
+PageBox visible_box(Document& doc, const Dict& page) {
+  PageBox media = box_of(inherited(doc, page, "MediaBox")).value_or(PageBox{0, 0, 612, 792});
+  std::optional<PageBox> crop = box_of(inherited(doc, page, "CropBox"));
+  if (!crop) return media;
+  PageBox visible{std::max(media[0], (*crop)[0]), std::max(media[1], (*crop)[1]),
+                  std::min(media[2], (*crop)[2]), std::min(media[3], (*crop)[3])};
+  if (visible[0] >= visible[2] || visible[1] >= visible[3]) return media;
+  return visible;
+}
+
 std::string build_once(ByteView input, const SignatureFieldSpec& spec, std::size_t reserve,
                        const ContentsMaker& make_contents) {
   Document doc(input);
@@ -63,9 +102,21 @@ std::string build_once(ByteView input, const SignatureFieldSpec& spec, std::size
   if (!root || catalog_in == nullptr) throw Error(ErrorCode::CorruptInput, "no document catalog");
   std::vector<Ref> pages = doc.pages();
   if (pages.empty()) throw Error(ErrorCode::CorruptInput, "the document has no pages");
-  Ref page_ref = ref_with_gen(doc, pages.front().num);
+  // The widget sits on page 1 unless a visible signature names another page;
+  // the digitisation stamp always goes on page 1 (TT 05/2025).
+  std::size_t page_index = 0;
+  if (spec.appearance.kind == AppearanceKind::Signature) {
+    if (spec.appearance.page < 1 || static_cast<std::size_t>(spec.appearance.page) > pages.size()) {
+      throw Error(ErrorCode::InvalidArgument, "page " + std::to_string(spec.appearance.page) +
+                                                  " does not exist (the document has " +
+                                                  std::to_string(pages.size()) + " pages)");
+    }
+    page_index = static_cast<std::size_t>(spec.appearance.page) - 1;
+  }
+  Ref page_ref = ref_with_gen(doc, pages[page_index].num);
   const Dict* page_in = doc.object(page_ref.num).dict();
-  if (page_in == nullptr) throw Error(ErrorCode::CorruptInput, "page 1 is not a dictionary");
+  if (page_in == nullptr) throw Error(ErrorCode::CorruptInput, "the page is not a dictionary");
+  const PageBox page_box = visible_box(doc, *page_in);
 
   Dict catalog = *catalog_in;
   Dict page = *page_in;
@@ -122,18 +173,9 @@ std::string build_once(ByteView input, const SignatureFieldSpec& spec, std::size
   }
 
   // Appearance stream: PDF/A wants /AP /N even for an invisible widget.
-  AppearanceStream look = make_appearance(spec.appearance, page, doc, spec.signing_time);
-  std::map<std::string, std::uint32_t> resource_numbers;
-  for (auto& [name, body] : look.resources) {
-    std::uint32_t num = update.new_object_number();
-    resource_numbers[name] = num;
-    (void)body;
-  }
-  for (auto& [name, body] : look.resources) {
-    update.set_object(Ref{resource_numbers[name], 0}, body);
-  }
+  AppearanceStream look = make_appearance(spec.appearance, spec.display_time, page_box, update);
   std::uint32_t ap_num = update.new_object_number();
-  update.set_object(Ref{ap_num, 0}, look.form_xobject(resource_numbers));
+  update.set_object(Ref{ap_num, 0}, look.form_xobject);
 
   Dict widget;
   widget.set("Type", Name{"Annot"});

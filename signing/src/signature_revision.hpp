@@ -14,10 +14,11 @@ struct SignatureFieldSpec {
   std::string dictionary_type;  // "Sig" or "DocTimeStamp"
   std::string sub_filter;       // "ETSI.CAdES.detached" or "ETSI.RFC3161"
   std::string signing_time;     // PDF date for /M; empty: none
+  std::string display_time;     // the same time in ISO 8601, shown on a visible appearance
   std::string reason;
   std::string location;
   std::string field_name;
-  Appearance appearance;
+  Appearance appearance;  // names resolved (no defaults left to fill)
 };
 
 // Produces the /Contents bytes (CMS or time-stamp token) for the digest of the byte ranges.

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 
 #include "crypto.hpp"
@@ -653,8 +654,14 @@ VerificationReport verify_file(const std::filesystem::path& file, const VerifyOp
     report.error = "cannot open " + file.string();
     return report;
   }
-  Buffer bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  VerificationReport report = verify_pdf(bytes, options);
+  // One read of the whole file (not byte by byte through a stream iterator).
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  in.seekg(0);
+  std::unique_ptr<std::uint8_t[]> bytes(new std::uint8_t[size == 0 ? 1 : size]);
+  in.read(reinterpret_cast<char*>(bytes.get()), static_cast<std::streamsize>(size));
+  VerificationReport report =
+      verify_pdf(ByteView(bytes.get(), static_cast<std::size_t>(in.gcount())), options);
   report.file = file.string();
   return report;
 }

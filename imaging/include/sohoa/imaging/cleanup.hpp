@@ -13,6 +13,12 @@ namespace sohoa::imaging {
 // pages come back as they are: a bilevel page keeps ColorMode::Bilevel (0/255).
 Image to_gray(const Image& image);
 
+// Gray for recognition: like to_gray, but pixels of red ink (seals, which in
+// Vietnamese documents are stamped over the signatory's lines) are lifted to
+// their red-channel brightness, so the text under a seal reads as if the seal
+// were faint. Black and blue ink keep their luma. Non-colour pages: to_gray.
+Image to_gray_without_red_ink(const Image& image);
+
 // Turns the page clockwise by 0/90/180/270 degrees (lossless pixel moves).
 Image rotate_clockwise(const Image& image, int degrees);
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sohoa/core/image.hpp"
 #include "sohoa/core/page.hpp"
@@ -30,6 +31,16 @@ struct DocumentInfo {
   // the XMP packet are written from this one value so they always agree.
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
   int utc_offset_minutes = 7 * 60;  // Vietnam, UTC+07:00
+  // Complete <rdf:Description> elements added to the XMP packet as they are
+  // (custom metadata; PDF/A requires its schemas to be declared with
+  // pdfaExtension:schemas in the same packet — the caller's duty).
+  std::string extra_xmp;
+};
+
+// An outline entry (bookmark) pointing at a page; titles may be any Unicode.
+struct Bookmark {
+  std::string title;
+  int page_index = 0;  // 0-based page of this document
 };
 
 // One page to write. When `encoded.encoding != None` those bytes are embedded as
@@ -51,7 +62,12 @@ class PdfAWriter {
   PdfAWriter& operator=(const PdfAWriter&) = delete;
 
   void add_page(const PageContent& page);
-  // Writes the page tree, XMP, Info, OutputIntent, xref and trailer; renames into place.
+  // Metadata known only once all pages are in (e.g. a dossier's document list);
+  // call before finish().
+  void set_extra_xmp(std::string rdf_descriptions);
+  // One outline entry per item, in order; shown on opening (/PageMode /UseOutlines).
+  void set_bookmarks(std::vector<Bookmark> bookmarks);
+  // Writes the page tree, outlines, XMP, Info, OutputIntent, xref and trailer; renames into place.
   void finish();
 
   [[nodiscard]] int page_count() const;

@@ -29,9 +29,9 @@ enum class AppearanceKind : std::uint8_t {
 
 struct Appearance {
   AppearanceKind kind = AppearanceKind::Invisible;
-  std::string signer_name;  // empty: the signing certificate's CN
-  std::string title;        // chức vụ, optional
-  std::string agency;       // empty: the signing certificate's O
+  std::string signer_name;                // empty: the signing certificate's CN
+  std::string title;                      // chức vụ, optional
+  std::string agency;                     // empty: the signing certificate's O
   std::filesystem::path signature_image;  // optional (PNG/JPEG), blue handwriting
   std::filesystem::path seal_image;       // optional (red); covers the left third of the signature
   // Signature only: 1-based page and the box (x, y, width, height in points from

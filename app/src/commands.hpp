@@ -19,5 +19,6 @@ void add_verify_command(CLI::App& root, RunAction& run);  // SOHOA_HAVE_SIGNING
 void add_batch_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_BATCH
 void add_scan_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SCANNERS
 void add_serve_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_SERVE
+void add_audit_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_AUDIT
 
 }  // namespace sohoa::app

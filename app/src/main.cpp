@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
 #ifdef SOHOA_HAVE_SERVE
   sohoa::app::add_serve_command(root, run);
 #endif
+#ifdef SOHOA_HAVE_AUDIT
+  sohoa::app::add_audit_command(root, run);
+#endif
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -17,6 +17,8 @@ constexpr int kDefaultJpegQuality = 85;
 // text at 25-50: a page above this bar with enough words is surely upright.
 constexpr float kConvincingConfidence = 70.0F;
 constexpr std::size_t kConvincingWords = 8;
+// How much better a reading on the other axis must be to replace the first.
+constexpr float kClearlyBetter = 10.0F;
 
 bool reads_convincingly(const OcrText& text) {
   return text.mean_confidence >= kConvincingConfidence && text.word_count() >= kConvincingWords;
@@ -171,6 +173,24 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
       OcrText turned_text = state.engine.recognise(turned.image, dpi);
       if (!orientation.ambiguous || turned_text.mean_confidence > text.mean_confidence) {
         rotation = orientation.rotation;
+        page = std::move(turned);
+        text = std::move(turned_text);
+      }
+    }
+  }
+  if (!reads_convincingly(text)) {
+    // The line-direction test can be fooled (a table's rules, a sparse page);
+    // before settling for a page that still reads poorly, try the other axis.
+    // Both turns are read (this happens to few pages): a sideways probe band
+    // can mislead the orientation probe the same way.
+    const int first_rotation = rotation;
+    for (const int turn : {90, 270}) {
+      const int candidate = (first_rotation + turn) % 360;
+      Straightened turned = straighten(gray, candidate);
+      OcrText turned_text = state.engine.recognise(turned.image, dpi);
+      if (turned_text.word_count() >= kConvincingWords &&
+          turned_text.mean_confidence > text.mean_confidence + kClearlyBetter) {
+        rotation = candidate;
         page = std::move(turned);
         text = std::move(turned_text);
       }

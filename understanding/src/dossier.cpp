@@ -173,7 +173,16 @@ void cross_check_dossier(GroupRecord& group, const std::map<int, PageUnderstandi
         }
         const bool exact = std::any_of(cards.begin(), cards.end(),
                                        [&](const IdCardQr& c) { return c.personal_id == value; });
-        if (!exact && near.size() == 1) group.corrected_fields[index][field] = near[0]->personal_id;
+        if (!exact && near.size() == 1) {
+          group.corrected_fields[index][field] = near[0]->personal_id;
+          // The card settles what the page's malformed reading was.
+          const int page_index = index;
+          const std::string prefix = field + " ";
+          std::erase_if(group.review, [&](const ReviewItem& item) {
+            return item.stack_index == page_index && item.flag.code == "personal-id-malformed" &&
+                   item.flag.message.rfind(prefix, 0) == 0;
+          });
+        }
         continue;
       }
       if (!is_printed_field(rule, field, detail::ValueType::PersonName)) continue;

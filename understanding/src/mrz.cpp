@@ -124,8 +124,26 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Digits OCR has been seen to read as this character.
+std::string confusable_digits(char c) {
+  switch (c) {
+    case 'O': case 'D': case 'U': return "0";
+    case 'Q': return "09";
+    case 'I': case 'L': case 'T': return "1";
+    case 'Z': return "2";
+    case 'A': return "4";
+    case 'S': return "5";
+    case 'G': return "6";
+    case 'B': return "8";
+    case 'g': return "9";
+    default: return "";
+  }
+}
+
 // Decodes fitted lines (30 characters each) and evaluates the check digits.
 Mrz decode(std::string l1, std::string l2, const std::string& l3) {
+  // Check digits as read, before letters are turned into digits.
+  const char raw_checks[] = {l1[14], l2[6], l2[14], l2[29]};
   digits_at(l1, 14, 1);
   digits_at(l2, 0, 7);
   digits_at(l2, 8, 7);
@@ -165,18 +183,24 @@ Mrz decode(std::string l1, std::string l2, const std::string& l3) {
   while (!name.empty() && name.back() == ' ') name.pop_back();
   mrz.name = name;
 
-  auto verify = [&mrz](const char* what, const std::string& field, char digit) {
-    if (!is_digit(digit)) {
+  // A digit that does not verify is a wrong check digit; a letter where the
+  // digit should be is a misreading, accepted only as a digit that verifies.
+  auto verify = [&mrz](const char* what, const std::string& field, char raw) {
+    if (is_digit(raw)) {
+      if (!check(field, raw)) mrz.failed_checks.emplace_back(what);
+      return;
+    }
+    const std::string candidates = confusable_digits(raw);
+    if (std::none_of(candidates.begin(), candidates.end(),
+                     [&](char digit) { return check(field, digit); })) {
       mrz.unreadable_checks.emplace_back(what);
-    } else if (!check(field, digit)) {
-      mrz.failed_checks.emplace_back(what);
     }
   };
-  verify("document_number", l1.substr(5, 9), l1[14]);
-  verify("birth", l2.substr(0, 6), l2[6]);
-  verify("expiry", l2.substr(8, 6), l2[14]);
+  verify("document_number", l1.substr(5, 9), raw_checks[0]);
+  verify("birth", l2.substr(0, 6), raw_checks[1]);
+  verify("expiry", l2.substr(8, 6), raw_checks[2]);
   verify("composite", l1.substr(5, 25) + l2.substr(0, 7) + l2.substr(8, 7) + l2.substr(18, 11),
-         l2[29]);
+         raw_checks[3]);
   return mrz;
 }
 
@@ -216,15 +240,19 @@ std::optional<Mrz> parse_mrz(const std::vector<std::string>& raw_lines) {
   const std::vector<std::string> line2 = {fitted2, fillers_from(fitted2, 18, 29)};
   const std::string line3 = fit(l3, false);
 
+  // Vietnamese cards repeat the document number as the last nine digits of the
+  // personal ID: a reading where they disagree is penalised, so a repair that
+  // happens to satisfy the check digits by chance is not taken.
+  auto cost = [](const Mrz& m) {
+    const bool agrees = m.personal_id.empty() || m.personal_id.substr(3) == m.document_number;
+    return m.failed_checks.size() + m.unreadable_checks.size() + (agrees ? 0U : 2U);
+  };
   std::optional<Mrz> best;
   for (const auto& a : line1) {
     for (const auto& b : line2) {
       Mrz candidate = decode(a, b, line3);
-      if (!best || candidate.failed_checks.size() + candidate.unreadable_checks.size() <
-                       best->failed_checks.size() + best->unreadable_checks.size()) {
-        best = std::move(candidate);
-      }
-      if (best->checks_ok() && best->unreadable_checks.empty()) return best;
+      if (!best || cost(candidate) < cost(*best)) best = std::move(candidate);
+      if (cost(*best) == 0) return best;
     }
   }
   return best;

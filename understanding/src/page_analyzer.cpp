@@ -158,15 +158,16 @@ std::optional<std::string> personal_id_value(const std::vector<std::string>& wor
       digits += only;
       if (digits.size() == 12) return digits;
       if (digits.size() > 13) digits.clear();
+      continue;
     } else if (only.size() == 12) {
       return only;
     } else {
       digits.clear();
     }
   }
-  // One digit too many or too few: kept as read, so the dossier's cross-check
-  // can match it to an ID card (and the review list shows it otherwise).
-  if (digits.size() == 11 || digits.size() == 13) return digits;
+  // Digits missing or one too many: kept as read, so the dossier's cross-check
+  // can match it to an ID card and the review list shows it otherwise.
+  if (digits.size() >= 9 && digits.size() <= 13) return digits;
   return std::nullopt;
 }
 
@@ -304,23 +305,38 @@ std::optional<std::string> extract_field(const PageText& page, const FieldRule& 
       }
       auto cells = segments(line, first);
       if (!rule.column.empty()) {
-        // The header row above names the columns; take the cell under ours.
+        // The header row above names the columns; take the cell under ours:
+        // by rank when both rows split into matching cells, else by position.
+        const TextLine* header = nullptr;
         double header_x = -1;
-        for (std::size_t h = i; h-- > 0 && header_x < 0;) {
+        std::size_t header_rank = 0;
+        for (std::size_t h = i; h-- > 0 && header == nullptr;) {
           const auto head = fuzzy_find(page.lines[h].folded, rule.column,
                                        tolerated_edits(rule.column.size()));
-          if (head.found()) header_x = words_centre(page.lines[h], head.begin, head.end);
+          if (!head.found()) continue;
+          header = &page.lines[h];
+          header_x = words_centre(*header, head.begin, head.end);
+          const std::size_t word = detail::word_at(*header, head.begin);
+          const auto header_cells = segments(*header, 0);
+          for (std::size_t c = 0; c < header_cells.size(); ++c) {
+            if (word >= header_cells[c].first && word < header_cells[c].second) header_rank = c;
+          }
+          if (header_cells.size() != cells.size() + 1 || header_rank == 0) header_rank = 0;
         }
-        if (header_x < 0 || cells.empty()) continue;
+        if (header == nullptr || cells.empty()) continue;
         const auto& words = line.source->words;
         std::size_t best = 0;
-        double best_distance = 1e18;
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-          const double centre =
-              (words[cells[c].first].box.left + words[cells[c].second - 1].box.right) / 2.0;
-          if (std::fabs(centre - header_x) < best_distance) {
-            best_distance = std::fabs(centre - header_x);
-            best = c;
+        if (header_rank > 0) {
+          best = header_rank - 1;
+        } else {
+          double best_distance = 1e18;
+          for (std::size_t c = 0; c < cells.size(); ++c) {
+            const double centre =
+                (words[cells[c].first].box.left + words[cells[c].second - 1].box.right) / 2.0;
+            if (std::fabs(centre - header_x) < best_distance) {
+              best_distance = std::fabs(centre - header_x);
+              best = c;
+            }
           }
         }
         auto value = typed_value(rule.type, words_between(line, cells[best].first,
@@ -407,6 +423,7 @@ std::optional<Mrz> read_mrz(const OcrText& text, const Image* gray, int dpi, Reg
     std::copy_n(gray->row(region.top + y) + region.left, crop.width,
                 crop.pixels.data() + static_cast<std::size_t>(y) * crop.width);
   }
+  // Twice the size reads the thin '<' fillers and small digits far more reliably.
   std::vector<std::string> reread = reader->read_lines(crop, dpi);
   std::optional<Mrz> from_region = find_mrz(reread);
   if (!from_region) return from_text;

@@ -1,0 +1,1 @@
+sohoa_fuzz_target(fuzz_identifiers LIBS sohoa::understanding)

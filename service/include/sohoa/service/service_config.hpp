@@ -1,0 +1,58 @@
+#pragma once
+// The configuration of `sohoa serve`, read from a JSON file (config/sohoa.example.json
+// documents every key; config/embedded-default.json is what the quick start runs).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sohoa::service {
+
+// A counter scanner the service can drive (POST /api/scanners/<name>/scan).
+struct ScannerProfile {
+  std::string name;            // used in the API and as the batch label, e.g. "quay-1"
+  std::string device;          // SANE device name, e.g. "fujitsu:fi-7160:1234" or "test:0"
+  std::string source = "adf";  // flatbed | adf | adf-duplex
+  int resolution_dpi = 300;
+  std::string mode = "gray";  // color | gray | lineart
+  int jpeg_quality = 90;
+  // Backend options by SANE name, applied after the settings above.
+  std::vector<std::pair<std::string, std::string>> device_options;
+};
+
+struct HotFolderConfig {
+  std::filesystem::path path;  // must be on the data directory's file system
+  int settle_ms = 3000;
+  int folder_quiet_ms = 10000;
+  bool use_inotify = true;
+};
+
+struct ServiceConfig {
+  std::filesystem::path data_dir = "data";   // queue.sqlite, spool/, work/, filed/
+  std::vector<HotFolderConfig> hot_folders;  // empty: <data_dir>/inbox
+  std::vector<ScannerProfile> scanners;
+  std::string languages = "vie";
+  std::string pdfa_level = "2b";
+  std::string classes_path;  // empty: the page-class folder `sohoa batch` finds
+  std::string tessdata_dir;
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8470;  // 0: any free port (tests)
+  bool http = true;
+  int jobs = 0;            // worker threads of the page pipeline; 0: all cores
+  bool processing = true;  // false: an intake-only node (accepts, does not process)
+  // Back-pressure: the doors stop accepting while this many pages wait.
+  int max_pending_pages = 400;
+  std::int64_t max_upload_bytes = 512LL * 1024 * 1024;
+  int max_attempts = 5;  // per job, then the dead-letter list
+  int retry_first_delay_ms = 2000;
+};
+
+// Throws Error(InputNotFound) when the file is missing, Error(InvalidArgument)
+// naming the key for a bad value. Relative paths are relative to the file's folder.
+ServiceConfig load_service_config(const std::filesystem::path& file);
+ServiceConfig parse_service_config(const std::string& json_text,
+                                   const std::filesystem::path& base_dir);
+
+}  // namespace sohoa::service

@@ -26,6 +26,8 @@ if [ ! -x "$sohoa" ]; then
   cmake --preset release -S "$root" >/dev/null && cmake --build --preset release >/dev/null
 fi
 
+sohoa=$(cd "$(dirname "$sohoa")" && pwd)/$(basename "$sohoa")
+
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$corpus"
 # Feed order: the truth's page order (batches, then sequence).

@@ -141,11 +141,14 @@ void add_batch_command(CLI::App& root, RunAction& run_action) {
   auto options = std::make_shared<BatchCommandOptions>();
   auto* command = root.add_subcommand(
       "batch", "Split a scanner stack into dossiers and documents; one PDF/A per dossier");
-  command->add_option("inputs", options->inputs,
-                      "Folders (files sorted by name) and files, in feed order")
+  command
+      ->add_option("inputs", options->inputs,
+                   "Folders (files sorted by name) and files, in feed order")
       ->required();
-  command->add_option("-o,--output", options->job.output_dir, "Folder for <dossier code>.pdf, "
-                                                              "review.json and review.txt")
+  command
+      ->add_option("-o,--output", options->job.output_dir,
+                   "Folder for <dossier code>.pdf, "
+                   "review.json and review.txt")
       ->required();
   command->add_option("--results", options->results_path,
                       "Write per-page results as JSON (the corpus score.py format)");
@@ -163,14 +166,16 @@ void add_batch_command(CLI::App& root, RunAction& run_action) {
   command->add_option("-j,--jobs", options->job.jobs, "Worker threads (default: all cores)")
       ->check(CLI::Range(0, 64));
   command->add_option("--tessdata", options->job.tessdata_dir, "Tesseract data folder");
-  command->add_option("--max-pixels", options->job.max_pixels,
-                      "Refuse pages with more pixels than this")
+  command
+      ->add_option("--max-pixels", options->job.max_pixels,
+                   "Refuse pages with more pixels than this")
       ->capture_default_str();
   command->add_flag("--keep-blank", options->job.keep_blank, "Keep blank pages in the PDFs");
   command->add_flag("--no-review-pdfs", options->no_review_pdfs,
                     "Do not write review-NN.pdf for pages that could not be filed");
-  command->add_flag("--no-deskew", [options](std::int64_t) { options->job.deskew = false; },
-                    "Do not straighten skewed pages");
+  command->add_flag(
+      "--no-deskew", [options](std::int64_t) { options->job.deskew = false; },
+      "Do not straighten skewed pages");
   command->add_flag("-q,--quiet", options->quiet, "No progress or summary");
   command->callback([options, &run_action] { run_action = [options] { return run(*options); }; });
 }

@@ -20,5 +20,6 @@ void add_batch_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_BATCH
 void add_scan_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SCANNERS
 void add_serve_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_SERVE
 void add_audit_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_AUDIT
+void add_account_command(CLI::App& root, RunAction& run);  // SOHOA_HAVE_ACCOUNTS
 
 }  // namespace sohoa::app

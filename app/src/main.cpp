@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
 #ifdef SOHOA_HAVE_AUDIT
   sohoa::app::add_audit_command(root, run);
 #endif
+#ifdef SOHOA_HAVE_ACCOUNTS
+  sohoa::app::add_account_command(root, run);
+#endif
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

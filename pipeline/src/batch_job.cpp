@@ -22,10 +22,12 @@ std::vector<understanding::ReviewItem> BatchReport::review_items() const {
   std::vector<understanding::ReviewItem> items;
   for (const auto& group : groups) {
     if (group.record.kind == GroupKind::Review) {
-      items.push_back({"", -1, group.record.name,
-                       {"not-filed", group.record.reason + " (" +
-                                         std::to_string(group.record.stack_indices.size()) +
-                                         " pages)"}});
+      items.push_back(
+          {"",
+           -1,
+           group.record.name,
+           {"not-filed", group.record.reason + " (" +
+                             std::to_string(group.record.stack_indices.size()) + " pages)"}});
     }
     items.insert(items.end(), group.record.review.begin(), group.record.review.end());
     if (group.output_error) {
@@ -109,9 +111,9 @@ class BatchWriter {
       open_->writer->add_page(content);
       const int index = open_->writer->page_count() - 1;
       open_->page_of[stack_index] = index + 1;
-      if (document >= 0 && std::find(open_->bookmarked_documents.begin(),
-                                     open_->bookmarked_documents.end(),
-                                     document) == open_->bookmarked_documents.end()) {
+      if (document >= 0 &&
+          std::find(open_->bookmarked_documents.begin(), open_->bookmarked_documents.end(),
+                    document) == open_->bookmarked_documents.end()) {
         open_->bookmarked_documents.push_back(document);
         open_->bookmarks.push_back({title, index});
       }
@@ -185,7 +187,8 @@ BatchReport run_batch_job(const BatchJobOptions& options, const ProgressSink& pr
   std::vector<PageSource> sources = enumerate_pages(options.inputs, limits, report.failed_inputs);
   const int total = static_cast<int>(sources.size());
   const int jobs = std::clamp(
-      options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+      options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()), 1,
+      64);
 
   ocr::OcrOptions ocr_options;
   ocr_options.languages = options.languages;
@@ -218,7 +221,8 @@ BatchReport run_batch_job(const BatchJobOptions& options, const ProgressSink& pr
       BatchPage entry;
       entry.report = page->report;
       entry.report.text = {};  // moved below, after the PDF has its text layer
-      const understanding::PageUnderstanding* u = page->understanding ? &*page->understanding : nullptr;
+      const understanding::PageUnderstanding* u =
+          page->understanding ? &*page->understanding : nullptr;
       if (u != nullptr) {
         entry.page_class = u->page_class;
         entry.class_score = u->score;
@@ -230,10 +234,10 @@ BatchReport run_batch_job(const BatchJobOptions& options, const ProgressSink& pr
 
       understanding::PlacedPage placed;
       placed.stack_index = stack_index;
-      placed.source = page->report.source.path +
-                      (page->report.source.index > 0
-                           ? " p." + std::to_string(page->report.source.index + 1)
-                           : std::string());
+      placed.source =
+          page->report.source.path + (page->report.source.index > 0
+                                          ? " p." + std::to_string(page->report.source.index + 1)
+                                          : std::string());
       placed.failed = !page->report.ok;
       placed.blank = page->report.geometry.blank;
       placed.understanding = u;

@@ -81,9 +81,8 @@ std::string batch_results_to_json(const BatchReport& report, const std::string& 
 std::string review_to_json(const BatchReport& report, const std::string& source_root) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& item : report.review_items()) {
-    nlohmann::json entry = {{"group", item.group},
-                            {"code", item.flag.code},
-                            {"message", item.flag.message}};
+    nlohmann::json entry = {
+        {"group", item.group}, {"code", item.flag.code}, {"message", item.flag.message}};
     if (!item.source.empty()) entry["source"] = item_source(item, source_root);
     if (item.stack_index >= 0) entry["stack_position"] = item.stack_index + 1;
     items.push_back(std::move(entry));

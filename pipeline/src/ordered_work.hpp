@@ -34,7 +34,8 @@ class OrderedWork {
   // The next page in order, waiting for it; nullopt when everything was written.
   std::optional<ProcessedPage> next_in_order() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return stopped_ || written_ >= total_ || done_.count(written_) > 0; });
+    changed_.wait(lock,
+                  [&] { return stopped_ || written_ >= total_ || done_.count(written_) > 0; });
     if (stopped_ || written_ >= total_) return std::nullopt;
     auto node = done_.extract(written_);
     ++written_;

@@ -85,7 +85,7 @@ class Service::Impl {
     options.database = data / "queue.sqlite";
     options.retry.max_attempts = config_.max_attempts;
     options.retry.first_delay = std::chrono::milliseconds(config_.retry_first_delay_ms);
-    queue_ = storage::open_sqlite_queue(options);
+    queue_ = storage::open_job_queue("sqlite:" + options.database.string(), options.retry);
     spool_ = std::make_unique<scanners::IntakeSpool>(data / "spool");
     if (config_.hot_folders.empty()) config_.hot_folders.push_back({data / "inbox"});
     for (const auto& folder : config_.hot_folders) {

@@ -58,7 +58,8 @@ ServiceConfig parse_service_config(const std::string& json_text, const fs::path&
   check_keys(root, "",
              {"data_dir", "hot_folders", "scanners", "language", "pdfa", "classes", "tessdata",
               "listen", "http", "jobs", "processing", "max_pending_pages", "max_upload_mb",
-              "max_attempts", "retry_first_delay_ms"});
+              "max_attempts", "retry_first_delay_ms", "web", "holidays", "tls_certificate",
+              "tls_private_key", "session_idle_minutes"});
   ServiceConfig config;
   std::string data_dir = "data";
   read(root, "data_dir", "", data_dir);
@@ -100,6 +101,23 @@ ServiceConfig parse_service_config(const std::string& json_text, const fs::path&
   read(root, "max_attempts", "", config.max_attempts);
   if (config.max_attempts < 1) bad_value("max_attempts", "must be at least 1");
   read(root, "retry_first_delay_ms", "", config.retry_first_delay_ms);
+  std::string web;
+  read(root, "web", "", web);
+  config.web_dir = resolve(base_dir, web).string();
+  std::string holidays;
+  read(root, "holidays", "", holidays);
+  config.holidays_dir = resolve(base_dir, holidays).string();
+  std::string certificate;
+  read(root, "tls_certificate", "", certificate);
+  config.tls_certificate = resolve(base_dir, certificate).string();
+  std::string private_key;
+  read(root, "tls_private_key", "", private_key);
+  config.tls_private_key = resolve(base_dir, private_key).string();
+  if (config.tls_certificate.empty() != config.tls_private_key.empty()) {
+    bad_value("tls_certificate", "needs tls_private_key as well (and the other way round)");
+  }
+  read(root, "session_idle_minutes", "", config.session_idle_minutes);
+  if (config.session_idle_minutes < 1) bad_value("session_idle_minutes", "must be at least 1");
 
   if (const auto folders = root.find("hot_folders"); folders != root.end()) {
     if (!folders->is_array()) bad_value("hot_folders", "must be a list");

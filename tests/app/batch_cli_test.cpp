@@ -21,10 +21,9 @@ json read_json(const fs::path& path) {
 }
 
 json score(const fs::path& corpus, const fs::path& results) {
-  auto run = run_command("/usr/bin/python3 " +
-                         shell_quote((shared_dir() / "corpus/score.py").string()) + " " +
-                         shell_quote(corpus.string()) + " " + shell_quote(results.string()) +
-                         " --json");
+  auto run = run_command(
+      "/usr/bin/python3 " + shell_quote((shared_dir() / "corpus/score.py").string()) + " " +
+      shell_quote(corpus.string()) + " " + shell_quote(results.string()) + " --json");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   return json::parse(run.output);
 }
@@ -57,9 +56,9 @@ void expect_bars(const json& figures) {
 }
 
 std::vector<json> review_items(const fs::path& out) {
-  std::vector<json> items;
-  for (const auto& item : read_json(out / "review.json")["review"]) items.push_back(item);
-  return items;
+  // Keep the document alive: a range-for over a member of a temporary dangles.
+  const json review = read_json(out / "review.json");
+  return {review["review"].begin(), review["review"].end()};
 }
 
 bool has_review(const fs::path& out, const std::string& code) {
@@ -157,7 +156,8 @@ TEST(BatchBadInput, OnlyBlankPagesGiveAReviewItemAndNoDossier) {
   if (!fs::exists(corpus_dir() / "truth.json")) GTEST_SKIP() << "no shared corpus";
   ScratchDir scratch;
   std::vector<std::string> args = {"batch"};
-  for (const auto& page : read_json(corpus_dir() / "truth.json")["pages"]) {
+  const json truth = read_json(corpus_dir() / "truth.json");
+  for (const auto& page : truth["pages"]) {
     if (page["blank"].get<bool>() && args.size() < 4) {
       args.push_back((corpus_dir() / page["file"].get<std::string>()).string());
     }
@@ -171,7 +171,8 @@ TEST(BatchBadInput, OnlyBlankPagesGiveAReviewItemAndNoDossier) {
   for (const auto& entry : fs::directory_iterator(out)) {
     EXPECT_NE(entry.path().extension(), ".pdf") << entry.path();
   }
-  for (const auto& page : read_json(results)["pages"]) {
+  const json written = read_json(results);
+  for (const auto& page : written["pages"]) {
     EXPECT_TRUE(page["blank"].get<bool>());
     EXPECT_TRUE(page["dossier"].is_null());
   }
@@ -189,30 +190,36 @@ TEST(BatchBadInput, DamagedReceiptQrAndNoisePageAreReviewedNeverFiled) {
   fs::copy_file(b01 / "0002.jpg", in / "0002.jpg");
   python(
       "import numpy as np\nfrom PIL import Image\n"
-      "im = Image.open('" + (b01 / "0006.jpg").string() + "').convert('RGB')\n"
+      "im = Image.open('" +
+      (b01 / "0006.jpg").string() +
+      "').convert('RGB')\n"
       "a = np.asarray(im).copy()\n"
       "g = a.mean(axis=2)\n"
       "h, w = g.shape\n"
       "dark = g[: h // 4, : w // 2] < 100\n"
       "ys, xs = np.nonzero(dark)\n"
       "# the QR is the densest dark block at the top left: paint over its middle\n"
-      "x0, x1 = np.percentile(xs, [5, 40]).astype(int); y0, y1 = np.percentile(ys, [5, 60]).astype(int)\n"
+      "x0, x1 = np.percentile(xs, [5, 40]).astype(int); y0, y1 = np.percentile(ys, [5, "
+      "60]).astype(int)\n"
       "a[y0 + (y1 - y0) // 4 : y1 - (y1 - y0) // 4, :x1] = 255\n"
-      "Image.fromarray(a).save('" + (in / "0003.jpg").string() + "', dpi=(300, 300), quality=90)\n"
+      "Image.fromarray(a).save('" +
+      (in / "0003.jpg").string() +
+      "', dpi=(300, 300), quality=90)\n"
       "rng = np.random.default_rng(1)\n"
       "Image.fromarray(rng.integers(0, 256, (3508, 2480), dtype=np.uint8)).save('" +
       (in / "0005.png").string() + "', dpi=(300, 300))\n");
   fs::copy_file(b01 / "0007.jpg", in / "0004.jpg");
   const auto out = scratch / "out";
   const auto results = scratch / "results.json";
-  auto run = run_sohoa({"batch", in.string(), "-o", out.string(), "--results", results.string(),
-                        "-q"});
+  auto run =
+      run_sohoa({"batch", in.string(), "-o", out.string(), "--results", results.string(), "-q"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(fs::exists(out / "000.11.58.H01-251104-0010.pdf"));
   EXPECT_FALSE(fs::exists(out / "000.62.45.H40-251104-0011.pdf"));  // its QR is damaged
   EXPECT_TRUE(has_review(out, "receipt-qr-unreadable"));
   EXPECT_TRUE(has_review(out, "class-unknown"));  // the noise page
-  const auto pages = read_json(results)["pages"];
+  const json written = read_json(results);
+  const json& pages = written["pages"];
   ASSERT_EQ(pages.size(), 5U);
   EXPECT_EQ(pages[0]["dossier"], "000.11.58.H01-251104-0010");
   EXPECT_EQ(pages[1]["dossier"], "000.11.58.H01-251104-0010");
@@ -225,7 +232,8 @@ TEST(BatchBadInput, WrongMrzCheckDigitIsReviewed) {
   ScratchDir scratch;
   const auto corpus = scratch / "corpus";
   // The corpus generator with the ID cards' birth-date check digit off by one.
-  python("import sys\nsys.path.insert(0, '" + (shared_dir() / "corpus").string() + "')\n"
+  python("import sys\nsys.path.insert(0, '" + (shared_dir() / "corpus").string() +
+         "')\n"
          "import make_corpus as m\n"
          "right = m.mrz_lines\n"
          "def wrong(p):\n"
@@ -233,7 +241,9 @@ TEST(BatchBadInput, WrongMrzCheckDigitIsReviewed) {
          "    l[1] = l[1][:6] + str((int(l[1][6]) + 1) % 10) + l[1][7:]\n"
          "    return l\n"
          "m.mrz_lines = wrong\n"
-         "sys.argv = ['make_corpus', '" + corpus.string() + "', '--seed', '3', '--batches', '1',"
+         "sys.argv = ['make_corpus', '" +
+         corpus.string() +
+         "', '--seed', '3', '--batches', '1',"
          " '--dossiers', '1']\n"
          "m.main()\n");
   const auto out = scratch / "out";
@@ -242,7 +252,8 @@ TEST(BatchBadInput, WrongMrzCheckDigitIsReviewed) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   int cards = 0;
   int flagged = 0;
-  for (const auto& page : read_json(results)["pages"]) {
+  const json written = read_json(results);
+  for (const auto& page : written["pages"]) {
     if (page["class"] != "can_cuoc") continue;
     ++cards;
     for (const auto& flag : page["review"]) flagged += flag["code"] == "mrz-check-failed";

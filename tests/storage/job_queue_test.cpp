@@ -4,7 +4,9 @@
 #include <set>
 #include <thread>
 
+#include "pg_test_server.hpp"
 #include "sohoa/core/error.hpp"
+#include "sohoa/storage/pg_job_queue.hpp"
 #include "sohoa/storage/sqlite_job_queue.hpp"
 #include "test_support.hpp"
 
@@ -14,17 +16,49 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// A queue on a scratch file with a clock the test moves by hand.
-class QueueTest : public ::testing::Test {
+// Which implementation a test runs against: every queue test runs on both.
+enum class Backend { Sqlite, Postgres };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::Sqlite ? "sqlite" : "postgresql";
+}
+
+// A queue on a scratch file (or a fresh database of the test's own PostgreSQL
+// server) with a clock the test moves by hand.
+class QueueTest : public ::testing::TestWithParam<Backend> {
  protected:
+  void SetUp() override {
+    if (GetParam() != Backend::Postgres) return;
+    std::string why_not;
+    server_ = test::PgTestServer::get(&why_not);
+    if (server_ == nullptr) GTEST_SKIP() << "no PostgreSQL server could be started: " << why_not;
+    database_url_ = server_->create_database();
+  }
   std::unique_ptr<JobQueue> open(int max_attempts = 3) {
+    RetryPolicy retry;
+    retry.max_attempts = max_attempts;
+    retry.first_delay = seconds(2);
+    retry.max_delay = seconds(60);
+    if (GetParam() == Backend::Postgres) {
+      PgQueueOptions options;
+      options.url = database_url_;
+      options.retry = retry;
+      options.now = [this] { return now_; };
+      return open_pg_queue(options);
+    }
     SqliteQueueOptions options;
     options.database = scratch_ / "queue.sqlite";
-    options.retry.max_attempts = max_attempts;
-    options.retry.first_delay = seconds(2);
-    options.retry.max_delay = seconds(60);
+    options.retry = retry;
     options.now = [this] { return now_; };
     return open_sqlite_queue(options);
+  }
+  // Puts something that is not a queue where the queue would be.
+  void plant_foreign_storage() {
+    if (GetParam() == Backend::Postgres) {
+      server_->run_sql(database_url_, "CREATE TABLE jobs(x integer)");
+    } else {
+      test::write_text(scratch_ / "queue.sqlite", std::string(4096, 'x'));
+    }
   }
   static NewBatch batch_of(const std::string& key, int pages) {
     NewBatch batch{key, "folder:/srv/inbox", "Quầy 1", {}, {}};
@@ -35,10 +69,15 @@ class QueueTest : public ::testing::Test {
   void advance(milliseconds by) { now_ += by; }
 
   test::ScratchDir scratch_;
+  test::PgTestServer* server_ = nullptr;
+  std::string database_url_;
   TimePoint now_ = TimePoint(seconds(1'750'000'000));
 };
 
-TEST_F(QueueTest, EnqueueClaimCompleteMovesPagesThroughStages) {
+INSTANTIATE_TEST_SUITE_P(Sqlite, QueueTest, ::testing::Values(Backend::Sqlite), backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, QueueTest, ::testing::Values(Backend::Postgres), backend_name);
+
+TEST_P(QueueTest, EnqueueClaimCompleteMovesPagesThroughStages) {
   auto queue = open();
   const auto batch_id = queue->add_batch(batch_of("b1", 2), Stage::Cleaned);
   EXPECT_EQ(queue->stats().ready, 2);
@@ -66,7 +105,7 @@ TEST_F(QueueTest, EnqueueClaimCompleteMovesPagesThroughStages) {
   EXPECT_EQ(stats.pending_at_stage[static_cast<int>(Stage::Recognised)], 1);
 }
 
-TEST_F(QueueTest, AddingTheSameBatchTwiceAddsNothing) {
+TEST_P(QueueTest, AddingTheSameBatchTwiceAddsNothing) {
   auto queue = open();
   const auto first = queue->add_batch(batch_of("same-key", 3), Stage::Cleaned);
   const auto second = queue->add_batch(batch_of("same-key", 3), Stage::Cleaned);
@@ -77,7 +116,7 @@ TEST_F(QueueTest, AddingTheSameBatchTwiceAddsNothing) {
   EXPECT_EQ(queue->batch_by_key("same-key")->label, "Quầy 1");
 }
 
-TEST_F(QueueTest, CompletingTwiceIsHarmless) {
+TEST_P(QueueTest, CompletingTwiceIsHarmless) {
   auto queue = open();
   queue->add_batch(batch_of("b", 1), Stage::Cleaned);
   auto job = queue->claim("w", seconds(30));
@@ -93,7 +132,7 @@ TEST_F(QueueTest, CompletingTwiceIsHarmless) {
   EXPECT_EQ(queue->stats().ready, 1);
 }
 
-TEST_F(QueueTest, FailuresRetryWithExponentialBackoffThenDeadLetter) {
+TEST_P(QueueTest, FailuresRetryWithExponentialBackoffThenDeadLetter) {
   auto queue = open(/*max_attempts=*/3);
   queue->add_batch(batch_of("b", 1), Stage::Cleaned);
 
@@ -135,7 +174,7 @@ TEST_F(QueueTest, FailuresRetryWithExponentialBackoffThenDeadLetter) {
   EXPECT_EQ(job->attempts, 1);
 }
 
-TEST_F(QueueTest, BackoffDelaysDoubleAndAreCapped) {
+TEST(RetryPolicy, BackoffDelaysDoubleAndAreCapped) {
   RetryPolicy policy;
   policy.first_delay = seconds(2);
   policy.max_delay = seconds(10);
@@ -146,7 +185,7 @@ TEST_F(QueueTest, BackoffDelaysDoubleAndAreCapped) {
   EXPECT_EQ(policy.delay_after(200), seconds(10));
 }
 
-TEST_F(QueueTest, PermanentFailureDeadLettersAtOnceAndTheBatchGoesOn) {
+TEST_P(QueueTest, PermanentFailureDeadLettersAtOnceAndTheBatchGoesOn) {
   auto queue = open();
   NewBatch batch = batch_of("b", 2);
   batch.batch_jobs.push_back({SubjectKind::Batch, 0, Stage::Understood, "", Stage::Recognised});
@@ -171,7 +210,7 @@ TEST_F(QueueTest, PermanentFailureDeadLettersAtOnceAndTheBatchGoesOn) {
   EXPECT_EQ(progress->jobs_dead, 1);
 }
 
-TEST_F(QueueTest, ExpiredLeaseReturnsTheJobAndFencesTheOldWorker) {
+TEST_P(QueueTest, ExpiredLeaseReturnsTheJobAndFencesTheOldWorker) {
   auto queue = open();
   queue->add_batch(batch_of("b", 1), Stage::Cleaned);
   auto stale = queue->claim("worker-a", seconds(30));
@@ -194,7 +233,7 @@ TEST_F(QueueTest, ExpiredLeaseReturnsTheJobAndFencesTheOldWorker) {
   EXPECT_EQ(queue->complete(*stale), Completion::AlreadyDone);
 }
 
-TEST_F(QueueTest, RestartAfterACrashReclaimsLeasesAndBuriesPoisonPages) {
+TEST_P(QueueTest, RestartAfterACrashReclaimsLeasesAndBuriesPoisonPages) {
   {
     auto queue = open(/*max_attempts=*/2);
     queue->add_batch(batch_of("b", 2), Stage::Cleaned);
@@ -224,7 +263,7 @@ TEST_F(QueueTest, RestartAfterACrashReclaimsLeasesAndBuriesPoisonPages) {
   EXPECT_NE(letters[0].reason.find("stopped"), std::string::npos) << letters[0].reason;
 }
 
-TEST_F(QueueTest, ParkingOnShutdownDoesNotCountAnAttempt) {
+TEST_P(QueueTest, ParkingOnShutdownDoesNotCountAnAttempt) {
   auto queue = open();
   queue->add_batch(batch_of("b", 1), Stage::Cleaned);
   auto job = queue->claim("w", seconds(30));
@@ -235,7 +274,7 @@ TEST_F(QueueTest, ParkingOnShutdownDoesNotCountAnAttempt) {
   EXPECT_EQ(job->attempts, 1);
 }
 
-TEST_F(QueueTest, StageFilterAndOrder) {
+TEST_P(QueueTest, StageFilterAndOrder) {
   auto queue = open();
   queue->add_batch(batch_of("first", 1), Stage::Cleaned);
   queue->add_batch(batch_of("second", 1), Stage::Recognised);
@@ -249,7 +288,7 @@ TEST_F(QueueTest, StageFilterAndOrder) {
   EXPECT_EQ(job->stage, Stage::Cleaned);
 }
 
-TEST_F(QueueTest, DossiersFileEveryPageOnceAndProgressCounts) {
+TEST_P(QueueTest, DossiersFileEveryPageOnceAndProgressCounts) {
   auto queue = open();
   NewBatch batch = batch_of("b", 3);
   batch.batch_jobs.push_back({SubjectKind::Batch, 0, Stage::Understood, "", Stage::Recognised});
@@ -305,7 +344,7 @@ TEST_F(QueueTest, DossiersFileEveryPageOnceAndProgressCounts) {
   EXPECT_EQ(queue->integrity_check(), "ok");
 }
 
-TEST_F(QueueTest, APageCannotBeFiledInTwoDossiers) {
+TEST_P(QueueTest, APageCannotBeFiledInTwoDossiers) {
   auto queue = open();
   NewBatch batch = batch_of("b", 2);
   batch.batch_jobs.push_back({SubjectKind::Batch, 0, Stage::Understood, "", {}});
@@ -328,7 +367,7 @@ TEST_F(QueueTest, APageCannotBeFiledInTwoDossiers) {
   EXPECT_EQ(queue->complete(*split, effects), Completion::Completed);
 }
 
-TEST_F(QueueTest, ConcurrentWorkersClaimEachJobOnce) {
+TEST_P(QueueTest, ConcurrentWorkersClaimEachJobOnce) {
   auto queue = open();
   constexpr int kPages = 200;
   queue->add_batch(batch_of("b", kPages), Stage::Cleaned);
@@ -354,7 +393,7 @@ TEST_F(QueueTest, ConcurrentWorkersClaimEachJobOnce) {
   EXPECT_EQ(queue->stats().done, kPages);
 }
 
-TEST_F(QueueTest, TwoProcessesShareOneDatabase) {
+TEST_P(QueueTest, TwoProcessesShareOneDatabase) {
   auto first = open();
   auto second = open();
   first->add_batch(batch_of("b", 2), Stage::Cleaned);
@@ -366,13 +405,35 @@ TEST_F(QueueTest, TwoProcessesShareOneDatabase) {
   EXPECT_FALSE(first->claim("a", seconds(30)));
 }
 
-TEST_F(QueueTest, RefusesAFileThatIsNotAQueue) {
-  test::write_text(scratch_ / "queue.sqlite", std::string(4096, 'x'));
+TEST_P(QueueTest, RefusesStorageThatIsNotAQueue) {
+  plant_foreign_storage();
   try {
     auto queue = open();
     FAIL() << "opened garbage";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::CorruptInput) << error.what();
+  }
+}
+
+TEST_P(QueueTest, ConfigurationUrlPicksTheBackend) {
+  const std::string url = GetParam() == Backend::Postgres
+                              ? database_url_
+                              : "sqlite:" + (scratch_ / "by-url.sqlite").string();
+  auto queue = open_job_queue(url);
+  queue->add_batch(batch_of("b", 1), Stage::Cleaned);
+  auto job = queue->claim("w", seconds(30));
+  ASSERT_TRUE(job);
+  EXPECT_EQ(queue->complete(*job), Completion::Completed);
+  EXPECT_EQ(queue->stats().done, 1);
+}
+
+TEST(OpenJobQueue, RefusesAnUnknownScheme) {
+  try {
+    (void)open_job_queue("mysql://secret@db/queue");
+    FAIL() << "opened an unknown scheme";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(std::string(error.what()).find("secret"), std::string::npos) << error.what();
   }
 }
 

@@ -48,7 +48,8 @@ TEST(ClassCatalog, HasEveryCorpusClass) {
   std::ifstream in(test::corpus_dir() / "truth.json");
   const auto truth = nlohmann::json::parse(in);
   const auto catalog = repository_catalog();
-  for (const auto& id : truth["classes"]) EXPECT_TRUE(catalog.has_class(id.get<std::string>())) << id;
+  for (const auto& id : truth["classes"])
+    EXPECT_TRUE(catalog.has_class(id.get<std::string>())) << id;
 }
 
 TEST(ClassCatalog, NoFileInForceIsAClearError) {
@@ -94,10 +95,10 @@ TEST(Classify, CorpusTruthTexts) {
 TEST(Classify, TableColumnsFollowTheirHeaders) {
   const PageAnalyzer analyzer(repository_catalog());
   // The columns swapped against the corpus layout: the header decides.
-  const auto u = analyse_lines(analyzer, {"TỜ KHAI ĐĂNG KÝ KẾT HÔN",
-                                          "Thông tin     Bên nam     Bên nữ",
-                                          "Họ, chữ đệm, tên     PHAN VĂN LONG     ĐẶNG NGỌC NGA",
-                                          "Số định danh cá nhân     040079635912     001303204133"});
+  const auto u =
+      analyse_lines(analyzer, {"TỜ KHAI ĐĂNG KÝ KẾT HÔN", "Thông tin     Bên nam     Bên nữ",
+                               "Họ, chữ đệm, tên     PHAN VĂN LONG     ĐẶNG NGỌC NGA",
+                               "Số định danh cá nhân     040079635912     001303204133"});
   EXPECT_EQ(u.page_class, "to_khai_ket_hon");
   EXPECT_EQ(u.fields.at("ho_ten_ben_nam"), "PHAN VĂN LONG");
   EXPECT_EQ(u.fields.at("ho_ten_ben_nu"), "ĐẶNG NGỌC NGA");
@@ -117,10 +118,10 @@ TEST(Classify, TolerantOfOcrErrorsInTitlesAndLabels) {
 TEST(Classify, ListOfPapersOnAReceiptDoesNotMakeItThosePapers) {
   const PageAnalyzer analyzer(repository_catalog());
   const auto u = analyse_lines(
-      analyzer, {"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mã hồ sơ: 000.11.58.H01-251104-0010",
-                 "1. Thành phần hồ sơ nộp gồm:",
-                 "- Tờ khai thay đổi thông tin cư trú: 01 bản chính",
-                 "- Hợp đồng cho thuê nhà ở: 01 bản chính", "5. Thời gian trả kết quả: ngày 13"});
+      analyzer,
+      {"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mã hồ sơ: 000.11.58.H01-251104-0010",
+       "1. Thành phần hồ sơ nộp gồm:", "- Tờ khai thay đổi thông tin cư trú: 01 bản chính",
+       "- Hợp đồng cho thuê nhà ở: 01 bản chính", "5. Thời gian trả kết quả: ngày 13"});
   EXPECT_EQ(u.page_class, "bien_nhan");
   // No QR on this page: it must be reviewed, not filed by the printed code.
   EXPECT_FALSE(u.dossier_code);
@@ -140,11 +141,11 @@ TEST(Classify, NoiseIsUnknownAndFlagged) {
 
 TEST(Classify, WrongMrzCheckDigitIsFlagged) {
   const PageAnalyzer analyzer(repository_catalog());
-  const auto u = analyse_lines(analyzer, {"CĂN CƯỚC CÔNG DÂN", "Số / No.: 001074579715",
-                                          "IDVNM0745797157001074579715<<<",
-                                          "7408167M1408164VNM<<<<<<<<<<<6",
-                                          "NGO<<VAN<TRUNG<<<<<<<<<<<<<<<<"},
-                               30);
+  const auto u = analyse_lines(
+      analyzer,
+      {"CĂN CƯỚC CÔNG DÂN", "Số / No.: 001074579715", "IDVNM0745797157001074579715<<<",
+       "7408167M1408164VNM<<<<<<<<<<<6", "NGO<<VAN<TRUNG<<<<<<<<<<<<<<<<"},
+      30);
   EXPECT_EQ(u.page_class, "can_cuoc");
   ASSERT_TRUE(u.mrz);
   bool flagged = false;
@@ -154,8 +155,8 @@ TEST(Classify, WrongMrzCheckDigitIsFlagged) {
 
 TEST(Classify, PersonalIdStructureIsChecked) {
   const PageAnalyzer analyzer(repository_catalog());
-  const auto u = analyse_lines(analyzer, {"GIẤY ỦY QUYỀN", "BÊN ỦY QUYỀN (Bên A):",
-                                          "Số định danh cá nhân: 999074579715"});
+  const auto u = analyse_lines(
+      analyzer, {"GIẤY ỦY QUYỀN", "BÊN ỦY QUYỀN (Bên A):", "Số định danh cá nhân: 999074579715"});
   bool flagged = false;
   for (const auto& flag : u.flags) flagged = flagged || flag.code == "personal-id-province-unknown";
   EXPECT_TRUE(flagged);
@@ -168,13 +169,13 @@ TEST(Classify, NewClassNeedsOnlyConfiguration) {
   auto config = nlohmann::json::parse(in);
   config.erase("province_codes");
   config["effective_from"] = "2026-01-01";
-  config["classes"].push_back({{"id", "giay_phep_xay_dung"},
-                               {"title", "Giấy phép xây dựng"},
-                               {"titles", {"GIẤY PHÉP XÂY DỰNG"}},
-                               {"labels", {"Chủ đầu tư", "Công trình"}},
-                               {"fields", {{{"name", "chu_dau_tu"},
-                                            {"labels", {"Chủ đầu tư"}},
-                                            {"type", "person_name"}}}}});
+  config["classes"].push_back(
+      {{"id", "giay_phep_xay_dung"},
+       {"title", "Giấy phép xây dựng"},
+       {"titles", {"GIẤY PHÉP XÂY DỰNG"}},
+       {"labels", {"Chủ đầu tư", "Công trình"}},
+       {"fields",
+        {{{"name", "chu_dau_tu"}, {"labels", {"Chủ đầu tư"}}, {"type", "person_name"}}}}});
   test::write_text(scratch / "2026-01-01.json", config.dump());
   const PageAnalyzer analyzer(ClassCatalog::load_effective(scratch.path().string()));
   const auto u = analyse_lines(analyzer, {"GIẤY PHÉP XÂY DỰNG", "Số: 12/GPXD",

@@ -1,8 +1,9 @@
 // Splitting a stack into dossiers, documents and review groups; cross-checks
 // across a dossier; its TT 05/2025 metadata.
+#include "sohoa/understanding/dossier.hpp"
+
 #include <gtest/gtest.h>
 
-#include "sohoa/understanding/dossier.hpp"
 #include "test_support.hpp"
 
 namespace sohoa::understanding {
@@ -25,7 +26,9 @@ PageUnderstanding receipt(const std::string& code) {
   auto u = page_of_class("bien_nhan");
   u.qr_payloads = {code};
   u.dossier_code = parse_dossier_code(code);
-  u.fields = {{"ma_ho_so", code}, {"ma_thu_tuc", "1.004222"}, {"so_dinh_danh", "001074579715"},
+  u.fields = {{"ma_ho_so", code},
+              {"ma_thu_tuc", "1.004222"},
+              {"so_dinh_danh", "001074579715"},
               {"ho_ten", "Ngô Văn Trung"}};
   return u;
 }
@@ -157,7 +160,8 @@ TEST(CrossCheck, CardQrCorrectsOcrSpellingAndIds) {
   form.fields = {{"ho_ten", "NGO VĂN TRUNG"}, {"so_dinh_danh", "0010745797150"}};
   stack.add(form);
   auto card = page_of_class("can_cuoc");
-  card.id_card = parse_id_card_qr("001074579715|250272526|Ngô Văn Trung|16081974|Nam|Hà Nội|23122023");
+  card.id_card =
+      parse_id_card_qr("001074579715|250272526|Ngô Văn Trung|16081974|Nam|Hà Nội|23122023");
   card.fields = {{"ho_ten", "Ngô Văn Trung"}, {"so_dinh_danh", "001074579715"}};
   stack.add(card);
   stack.finish();

@@ -1,7 +1,8 @@
 // Identifiers of one-stop work: dossier codes, procedure codes, personal IDs, dates.
+#include "sohoa/core/identifiers.hpp"
+
 #include <gtest/gtest.h>
 
-#include "sohoa/core/identifiers.hpp"
 #include "sohoa/understanding/id_card.hpp"
 
 namespace sohoa {
@@ -26,11 +27,11 @@ TEST(DossierCode, AcceptsResultSuffix) {
 }
 
 TEST(DossierCode, RejectsWhatIsNotOne) {
-  for (const char* bad : {"", "000.00.00.H49-250230-0001",  // 30 February
-                          "000.00.00.H49-251301-0001", "000.00.00-250115-0001",
-                          "000.00.00.149-250115-0001", "000.00.00.H49-250115-01",
-                          "000.00.00.H49-250115-0001-KQ", "000.00.00.H49-250115-0001-KQ0",
-                          "https://example.org/?q=1", "000.00.00.H49--0001"}) {
+  for (const char* bad :
+       {"", "000.00.00.H49-250230-0001",  // 30 February
+        "000.00.00.H49-251301-0001", "000.00.00-250115-0001", "000.00.00.149-250115-0001",
+        "000.00.00.H49-250115-01", "000.00.00.H49-250115-0001-KQ", "000.00.00.H49-250115-0001-KQ0",
+        "https://example.org/?q=1", "000.00.00.H49--0001"}) {
     EXPECT_FALSE(parse_dossier_code(bad)) << bad;
   }
 }

@@ -1,7 +1,7 @@
 // The ID card's TD1 machine-readable zone: check digits, and what OCR does to it.
-#include <gtest/gtest.h>
-
 #include "sohoa/understanding/mrz.hpp"
+
+#include <gtest/gtest.h>
 
 namespace sohoa::understanding {
 namespace {
@@ -78,8 +78,8 @@ TEST(Mrz, LetterInACheckDigitPlaceIsUnreadableNotWrong) {
 }
 
 TEST(Mrz, FindsTheZoneAmongAPagesLines) {
-  std::vector<std::string> page = {"CĂN CƯỚC CÔNG DÂN", "Số / No.: 001074579715", kGood[0],
-                                   kGood[1], kGood[2], "` -Z"};
+  std::vector<std::string> page = {
+      "CĂN CƯỚC CÔNG DÂN", "Số / No.: 001074579715", kGood[0], kGood[1], kGood[2], "` -Z"};
   auto mrz = find_mrz(page);
   ASSERT_TRUE(mrz);
   EXPECT_EQ(mrz->personal_id, "001074579715");

@@ -1,7 +1,7 @@
 // Accent-insensitive, typo-tolerant matching of Vietnamese OCR text.
-#include <gtest/gtest.h>
-
 #include "sohoa/understanding/text_match.hpp"
+
+#include <gtest/gtest.h>
 
 namespace sohoa::understanding {
 namespace {

@@ -9,15 +9,24 @@
 
 namespace sohoa::understanding::detail {
 
-enum class ValueType { PersonName, PersonalId, Date, SpelledDate, Sex, ProcedureCode, DossierCode, Text };
+enum class ValueType {
+  PersonName,
+  PersonalId,
+  Date,
+  SpelledDate,
+  Sex,
+  ProcedureCode,
+  DossierCode,
+  Text
+};
 
 struct FieldRule {
   std::string name;
-  std::string from;                  // "", "id_card", "dossier_qr": structured source first
-  std::vector<std::string> labels;   // folded
-  std::string after;                 // folded anchor: search only below its first line
-  std::string column;                // folded table header of the value's column
-  bool value_below = false;          // the value may stand on the next line
+  std::string from;                 // "", "id_card", "dossier_qr": structured source first
+  std::vector<std::string> labels;  // folded
+  std::string after;                // folded anchor: search only below its first line
+  std::string column;               // folded table header of the value's column
+  bool value_below = false;         // the value may stand on the next line
   ValueType type = ValueType::Text;
 };
 
@@ -28,15 +37,15 @@ struct Continuation {
 
 struct ClassRule {
   std::string id;
-  std::string title;                 // Vietnamese, for bookmarks
-  std::string role;                  // "", "receipt", "blank"
-  std::vector<std::string> titles;   // folded
-  std::vector<std::string> labels;   // folded
-  std::string qr;                    // "", "dossier_code", "id_card"
+  std::string title;                // Vietnamese, for bookmarks
+  std::string role;                 // "", "receipt", "blank"
+  std::vector<std::string> titles;  // folded
+  std::vector<std::string> labels;  // folded
+  std::string qr;                   // "", "dossier_code", "id_card"
   bool mrz = false;
-  bool card_text = false;            // text set small, as on an ID card copy
+  bool card_text = false;  // text set small, as on an ID card copy
   bool seal = false;
-  bool copy = false;                 // digitised from a copy (confidence level 03)
+  bool copy = false;  // digitised from a copy (confidence level 03)
   bool multi_page = false;
   Continuation continuation;
   bool has_continuation = false;

@@ -18,7 +18,8 @@ using nlohmann::json;
 
 json read_json(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::InputNotFound, "cannot open the page-class configuration", {path});
+  if (!in)
+    throw Error(ErrorCode::InputNotFound, "cannot open the page-class configuration", {path});
   std::stringstream buffer;
   buffer << in.rdbuf();
   try {
@@ -110,7 +111,8 @@ ClassCatalog ClassCatalog::load(const std::string& path) {
     rules->review_below_score = root.value("review_below_score", 0.6);
     for (const auto& node : root.at("classes")) rules->classes.push_back(parse_class(node, path));
     if (root.contains("province_codes")) {
-      const fs::path provinces = fs::path(path).parent_path() / root.at("province_codes").get<std::string>();
+      const fs::path provinces =
+          fs::path(path).parent_path() / root.at("province_codes").get<std::string>();
       const json list = read_json(provinces.string());
       for (const auto& [code, name] : list.at("codes").items()) rules->province_codes.insert(code);
     }
@@ -149,9 +151,15 @@ ClassCatalog ClassCatalog::load_effective(const std::string& directory, const st
   return load((fs::path(directory) / (best + ".json")).string());
 }
 
-const std::string& ClassCatalog::version() const { return rules_->version; }
-const std::string& ClassCatalog::effective_from() const { return rules_->effective_from; }
-const std::string& ClassCatalog::source_path() const { return rules_->source_path; }
+const std::string& ClassCatalog::version() const {
+  return rules_->version;
+}
+const std::string& ClassCatalog::effective_from() const {
+  return rules_->effective_from;
+}
+const std::string& ClassCatalog::source_path() const {
+  return rules_->source_path;
+}
 
 std::vector<std::string> ClassCatalog::class_ids() const {
   std::vector<std::string> ids;
@@ -159,7 +167,9 @@ std::vector<std::string> ClassCatalog::class_ids() const {
   return ids;
 }
 
-bool ClassCatalog::has_class(std::string_view id) const { return rules_->find(id) != nullptr; }
+bool ClassCatalog::has_class(std::string_view id) const {
+  return rules_->find(id) != nullptr;
+}
 
 std::string ClassCatalog::title(std::string_view id) const {
   const auto* rule = rules_->find(id);
@@ -171,8 +181,12 @@ bool ClassCatalog::multi_page(std::string_view id) const {
   return rule != nullptr && rule->multi_page;
 }
 
-const std::string& ClassCatalog::receipt_class() const { return rules_->receipt_class; }
-const std::string& ClassCatalog::blank_class() const { return rules_->blank_class; }
+const std::string& ClassCatalog::receipt_class() const {
+  return rules_->receipt_class;
+}
+const std::string& ClassCatalog::blank_class() const {
+  return rules_->blank_class;
+}
 
 bool ClassCatalog::known_province(std::string_view code) const {
   return rules_->province_codes.empty() || rules_->province_codes.count(std::string(code)) > 0;

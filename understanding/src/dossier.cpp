@@ -45,9 +45,12 @@ void DossierSplitter::close_group() {
   if (!open_) return;
   GroupRecord& group = *open_;
   if (content_pages_ == 0) {
-    group.review.push_back({"", -1, group.name,
-                            {"no-content", "the group holds only blank or unreadable pages; "
-                                           "nothing was filed"}});
+    group.review.push_back({"",
+                            -1,
+                            group.name,
+                            {"no-content",
+                             "the group holds only blank or unreadable pages; "
+                             "nothing was filed"}});
   }
   if (group.kind == GroupKind::Dossier) cross_check_dossier(group, pages_, catalog_);
   closed_ = std::move(group);
@@ -65,7 +68,9 @@ Placement DossierSplitter::place(const PlacedPage& page) {
       if (std::find(codes_seen_.begin(), codes_seen_.end(), code) != codes_seen_.end()) {
         open_group(GroupKind::Review, review_name(++review_serial_),
                    "a second receipt with dossier code " + code + " in the same batch");
-        open_->review.push_back({page.source, page.stack_index, open_->name,
+        open_->review.push_back({page.source,
+                                 page.stack_index,
+                                 open_->name,
                                  {"duplicate-dossier-code", "dossier code " + code +
                                                                 " was already filed from an "
                                                                 "earlier receipt"}});
@@ -88,7 +93,9 @@ Placement DossierSplitter::place(const PlacedPage& page) {
   group.stack_indices.push_back(page.stack_index);
 
   if (page.failed) {
-    group.review.push_back({page.source, page.stack_index, group.name,
+    group.review.push_back({page.source,
+                            page.stack_index,
+                            group.name,
                             {"page-unreadable", "the page could not be read; check the scan"}});
     return placement;
   }
@@ -112,10 +119,13 @@ Placement DossierSplitter::place(const PlacedPage& page) {
     group.documents.back().stack_indices.push_back(page.stack_index);
   } else {
     if (u != nullptr && u->continuation) {
-      group.review.push_back({page.source, page.stack_index, group.name,
-                              {"orphan-continuation",
-                               "looks like a continuation page of " + page_class +
-                                   " but no such document precedes it; filed as its own document"}});
+      group.review.push_back(
+          {page.source,
+           page.stack_index,
+           group.name,
+           {"orphan-continuation",
+            "looks like a continuation page of " + page_class +
+                " but no such document precedes it; filed as its own document"}});
     }
     DocumentRecord document;
     document.id = document_serial_++;
@@ -206,10 +216,12 @@ void cross_check_dossier(GroupRecord& group, const std::map<int, PageUnderstandi
       return card.personal_id == group.applicant_id;
     });
     if (!on_card) {
-      group.review.push_back({"", -1, group.name,
-                              {"applicant-id-not-on-card",
-                               "the receipt's applicant ID " + group.applicant_id +
-                                   " matches none of the ID cards in the dossier"}});
+      group.review.push_back(
+          {"",
+           -1,
+           group.name,
+           {"applicant-id-not-on-card", "the receipt's applicant ID " + group.applicant_id +
+                                            " matches none of the ID cards in the dossier"}});
     }
   }
 }

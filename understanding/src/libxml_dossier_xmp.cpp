@@ -21,7 +21,9 @@ constexpr const char* kType = "http://www.aiim.org/pdfa/ns/type#";
 constexpr const char* kField = "http://www.aiim.org/pdfa/ns/field#";
 constexpr const char* kDocumentNamespace = "http://ns.sohoa.vn/tt05-2025/tailieu/1.0/";
 
-const xmlChar* x(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+const xmlChar* x(const char* s) {
+  return reinterpret_cast<const xmlChar*>(s);
+}
 
 struct DocDeleter {
   void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
@@ -43,8 +45,9 @@ constexpr PropertyDefinition kDossierProperties[] = {
     {"SoLuongTaiLieu", "Integer", "Number of documents"},
     {"SoLuongTrang", "Integer", "Number of pages"},
     {"NgonNgu", "Text", "Language"},
-    {"MucDoTinCay", "Text", "Confidence level: 01 born digital, 02 digitised from the original, 03 "
-                            "digitised from a copy"},
+    {"MucDoTinCay", "Text",
+     "Confidence level: 01 born digital, 02 digitised from the original, 03 "
+     "digitised from a copy"},
     {"TaiLieu", "seq TaiLieu", "Documents of the dossier in order"},
 };
 

@@ -37,13 +37,25 @@ bool mrz_like(const std::string& line) {
 // Letters OCR reads in place of digits.
 char as_digit(char c) {
   switch (c) {
-    case 'O': case 'Q': case 'D': case 'U': return '0';
-    case 'I': case 'L': case 'T': return '1';
-    case 'Z': return '2';
-    case 'S': return '5';
-    case 'G': return '6';
-    case 'B': return '8';
-    default: return c;
+    case 'O':
+    case 'Q':
+    case 'D':
+    case 'U':
+      return '0';
+    case 'I':
+    case 'L':
+    case 'T':
+      return '1';
+    case 'Z':
+      return '2';
+    case 'S':
+      return '5';
+    case 'G':
+      return '6';
+    case 'B':
+      return '8';
+    default:
+      return c;
   }
 }
 
@@ -122,21 +134,37 @@ int mrz_check_digit(std::string_view field) {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Digits OCR has been seen to read as this character.
 std::string confusable_digits(char c) {
   switch (c) {
-    case 'O': case 'D': case 'U': return "0";
-    case 'Q': return "09";
-    case 'I': case 'L': case 'T': return "1";
-    case 'Z': return "2";
-    case 'A': return "4";
-    case 'S': return "5";
-    case 'G': return "6";
-    case 'B': return "8";
-    case 'g': return "9";
-    default: return "";
+    case 'O':
+    case 'D':
+    case 'U':
+      return "0";
+    case 'Q':
+      return "09";
+    case 'I':
+    case 'L':
+    case 'T':
+      return "1";
+    case 'Z':
+      return "2";
+    case 'A':
+      return "4";
+    case 'S':
+      return "5";
+    case 'G':
+      return "6";
+    case 'B':
+      return "8";
+    case 'g':
+      return "9";
+    default:
+      return "";
   }
 }
 

@@ -47,7 +47,8 @@ double title_score(const PageText& page, const ClassRule& rule) {
     for (const auto& title : rule.titles) {
       const auto hit = fuzzy_find(line.folded, title, tolerated_edits(title.size()));
       if (!hit.found()) continue;
-      const double sim = 1.0 - static_cast<double>(hit.distance) / static_cast<double>(title.size());
+      const double sim =
+          1.0 - static_cast<double>(hit.distance) / static_cast<double>(title.size());
       const std::size_t first = detail::word_at(line, hit.begin);
       const std::size_t last = detail::word_at(line, hit.end > 0 ? hit.end - 1 : 0);
       std::string span;
@@ -113,9 +114,17 @@ std::string trim_punct(std::string word) {
 
 char digit_like(char c) {
   switch (c) {
-    case 'O': case 'o': case 'D': case 'Q': return '0';
-    case 'I': case 'l': case '|': return '1';
-    default: return c;
+    case 'O':
+    case 'o':
+    case 'D':
+    case 'Q':
+      return '0';
+    case 'I':
+    case 'l':
+    case '|':
+      return '1';
+    default:
+      return c;
   }
 }
 
@@ -176,7 +185,8 @@ std::optional<std::string> date_value(const std::vector<std::string>& words) {
     std::string word = trim_punct(raw);
     for (char& c : word) c = digit_like(c);
     for (std::size_t at = 0; at + 10 <= word.size(); ++at) {
-      if (auto date = parse_civil_date(std::string_view(word).substr(at, 10))) return date->dd_mm_yyyy();
+      if (auto date = parse_civil_date(std::string_view(word).substr(at, 10)))
+        return date->dd_mm_yyyy();
     }
   }
   return std::nullopt;
@@ -218,10 +228,14 @@ std::optional<std::string> typed_value(ValueType type, const std::vector<std::st
   std::string folded;
   for (const auto& word : words) folded += (folded.empty() ? "" : " ") + fold(word);
   switch (type) {
-    case ValueType::PersonalId: return personal_id_value(words);
-    case ValueType::Date: return date_value(words);
-    case ValueType::SpelledDate: return spelled_date_value(folded);
-    case ValueType::PersonName: return person_name_value(words);
+    case ValueType::PersonalId:
+      return personal_id_value(words);
+    case ValueType::Date:
+      return date_value(words);
+    case ValueType::SpelledDate:
+      return spelled_date_value(folded);
+    case ValueType::PersonName:
+      return person_name_value(words);
     case ValueType::Sex: {
       for (const auto& word : words) {
         const std::string f = trim_punct(fold(word));
@@ -286,7 +300,8 @@ std::optional<std::string> extract_field(const PageText& page, const FieldRule& 
   if (!rule.after.empty()) {
     bool found = false;
     for (std::size_t i = 0; i < page.lines.size() && !found; ++i) {
-      if (fuzzy_find(page.lines[i].folded, rule.after, tolerated_edits(rule.after.size())).found()) {
+      if (fuzzy_find(page.lines[i].folded, rule.after, tolerated_edits(rule.after.size()))
+              .found()) {
         start = i + 1;
         found = true;
       }
@@ -311,8 +326,8 @@ std::optional<std::string> extract_field(const PageText& page, const FieldRule& 
         double header_x = -1;
         std::size_t header_rank = 0;
         for (std::size_t h = i; h-- > 0 && header == nullptr;) {
-          const auto head = fuzzy_find(page.lines[h].folded, rule.column,
-                                       tolerated_edits(rule.column.size()));
+          const auto head =
+              fuzzy_find(page.lines[h].folded, rule.column, tolerated_edits(rule.column.size()));
           if (!head.found()) continue;
           header = &page.lines[h];
           header_x = words_centre(*header, head.begin, head.end);
@@ -339,8 +354,8 @@ std::optional<std::string> extract_field(const PageText& page, const FieldRule& 
             }
           }
         }
-        auto value = typed_value(rule.type, words_between(line, cells[best].first,
-                                                           cells[best].second, hit.end));
+        auto value = typed_value(
+            rule.type, words_between(line, cells[best].first, cells[best].second, hit.end));
         if (value) return value;
         continue;
       }
@@ -358,8 +373,8 @@ std::optional<std::string> extract_field(const PageText& page, const FieldRule& 
         const TextLine& next = page.lines[i + 1];
         auto below = segments(next, 0);
         if (!below.empty()) {
-          if (auto value = typed_value(rule.type, words_between(next, below[0].first,
-                                                                 below[0].second, 0))) {
+          if (auto value =
+                  typed_value(rule.type, words_between(next, below[0].first, below[0].second, 0))) {
             return value;
           }
         }
@@ -436,9 +451,9 @@ void check_personal_id(const ClassCatalog& catalog, const std::string& field,
                        const std::string& value, PageUnderstanding& out) {
   auto id = parse_personal_id(value);
   if (!id) {
-    out.flags.push_back({"personal-id-malformed",
-                         field + " reads " + value + " (" + std::to_string(value.size()) +
-                             " digits, not 12)"});
+    out.flags.push_back(
+        {"personal-id-malformed",
+         field + " reads " + value + " (" + std::to_string(value.size()) + " digits, not 12)"});
     return;
   }
   if (!catalog.known_province(id->province_code)) {
@@ -447,8 +462,7 @@ void check_personal_id(const ClassCatalog& catalog, const std::string& field,
                              " is not in the province list (" + catalog.version() + ")"});
   }
   if (id->century_sex_digit > 3) {
-    out.flags.push_back({"personal-id-century", field + " " + value +
-                                                    ": century/sex digit " +
+    out.flags.push_back({"personal-id-century", field + " " + value + ": century/sex digit " +
                                                     std::to_string(id->century_sex_digit) +
                                                     " means a birth after 2099"});
   }
@@ -471,7 +485,8 @@ void cross_check_id_card(const PageText& page, const ClassRule& rule, PageUnders
       disagree("birth date (QR vs MRZ)", card->birth.dd_mm_yyyy(), mrz.birth->dd_mm_yyyy());
     }
     const std::string mrz_sex = sex_of_mrz(mrz.sex);
-    if (!mrz_sex.empty() && fold(mrz_sex) != fold(card->sex)) disagree("sex (QR vs MRZ)", card->sex, mrz_sex);
+    if (!mrz_sex.empty() && fold(mrz_sex) != fold(card->sex))
+      disagree("sex (QR vs MRZ)", card->sex, mrz_sex);
     // The name has no check digit: allow the odd misread letter.
     const std::string mrz_name = compact(fold(mrz.name));
     const std::string qr_name = compact(fold(card->name));
@@ -548,7 +563,8 @@ PageUnderstanding PageAnalyzer::analyse(const PageInput& input, RegionReader* re
   // The MRZ re-read costs a recognition pass: only where the page shows one.
   {
     int marks = 0;
-    for (const auto& line : page.lines) marks += std::count(line.text.begin(), line.text.end(), '<') >= 3;
+    for (const auto& line : page.lines)
+      marks += std::count(line.text.begin(), line.text.end(), '<') >= 3;
     if (marks >= 2 || out.id_card) ensure_mrz();
   }
 
@@ -593,18 +609,20 @@ PageUnderstanding PageAnalyzer::analyse(const PageInput& input, RegionReader* re
   out.margin = candidates.size() > 1 ? best.score - candidates[1].score : best.score;
   out.continuation = best.continuation;
   if (best.score < rules.min_class_score) {
-    out.flags.push_back({"class-unknown", "no page class fits (best: " + best.rule->id + ", score " +
-                                              std::to_string(best.score).substr(0, 4) + ")"});
+    out.flags.push_back({"class-unknown", "no page class fits (best: " + best.rule->id +
+                                              ", score " + std::to_string(best.score).substr(0, 4) +
+                                              ")"});
   } else if (best.score < rules.review_below_score || out.margin < 0.1) {
     out.flags.push_back({"class-uncertain", "page class " + best.rule->id + " chosen with score " +
                                                 std::to_string(best.score).substr(0, 4) +
-                                                ", margin " + std::to_string(out.margin).substr(0, 4)});
+                                                ", margin " +
+                                                std::to_string(out.margin).substr(0, 4)});
   }
 
   // A class that carries a QR the normal pass missed: try harder before giving up.
   const ClassRule& rule = *best.rule;
-  const bool qr_missing = (rule.qr == "dossier_code" && !out.dossier_code) ||
-                          (rule.qr == "id_card" && !out.id_card);
+  const bool qr_missing =
+      (rule.qr == "dossier_code" && !out.dossier_code) || (rule.qr == "id_card" && !out.id_card);
   if (qr_missing && qr_image != nullptr) {
     for (int effort = 1; effort <= 2; ++effort) take_payloads(read_qr_codes(*qr_image, effort));
     if (input.gray != nullptr && input.gray != qr_image && !out.dossier_code && !out.id_card) {
@@ -642,17 +660,19 @@ PageUnderstanding PageAnalyzer::analyse(const PageInput& input, RegionReader* re
           if (auto v = extract_field(page, field)) printed = *v;
         }
       }
-      out.flags.push_back({"receipt-qr-unreadable",
-                           "receipt without a readable dossier-code QR" +
-                               (printed.empty() ? std::string()
-                                                : "; printed code reads " + printed + " (unverified)")});
+      out.flags.push_back(
+          {"receipt-qr-unreadable",
+           "receipt without a readable dossier-code QR" +
+               (printed.empty() ? std::string()
+                                : "; printed code reads " + printed + " (unverified)")});
     } else {
       for (const auto& field : rule.fields) {
         if (field.type != ValueType::DossierCode || field.labels.empty()) continue;
         auto printed = extract_field(page, field);
         if (printed && *printed != out.dossier_code->text()) {
-          out.flags.push_back({"field-disagreement", "dossier code: QR " + out.dossier_code->text() +
-                                                         " vs printed " + *printed});
+          out.flags.push_back(
+              {"field-disagreement",
+               "dossier code: QR " + out.dossier_code->text() + " vs printed " + *printed});
         }
       }
     }

@@ -63,7 +63,8 @@ PageText prepare_page_text(const OcrText& text, int page_height, int dpi) {
   page.dpi = dpi;
   page.page_height = page_height;
   if (page.page_height <= 0) {
-    for (const auto& line : text.lines) page.page_height = std::max(page.page_height, line.box.bottom);
+    for (const auto& line : text.lines)
+      page.page_height = std::max(page.page_height, line.box.bottom);
   }
   for (const auto& line : text.lines) {
     TextLine out;
@@ -84,9 +85,8 @@ PageText prepare_page_text(const OcrText& text, int page_height, int dpi) {
     std::nth_element(heights.begin(), heights.begin() + static_cast<long>(heights.size() / 2),
                      heights.end());
     out.word_height = heights[heights.size() / 2];
-    out.top_fraction = page.page_height > 0
-                           ? static_cast<double>(line.box.top) / page.page_height
-                           : 0.0;
+    out.top_fraction =
+        page.page_height > 0 ? static_cast<double>(line.box.top) / page.page_height : 0.0;
     page.lines.push_back(std::move(out));
   }
   return page;

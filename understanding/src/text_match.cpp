@@ -12,7 +12,11 @@ namespace {
 char32_t next_code_point(std::string_view s, std::size_t& i) {
   const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
   const std::uint8_t lead = byte(i);
-  int length = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : (lead >> 3) == 30 ? 4 : 0;
+  int length = lead < 0x80         ? 1
+               : (lead >> 5) == 6  ? 2
+               : (lead >> 4) == 14 ? 3
+               : (lead >> 3) == 30 ? 4
+                                   : 0;
   if (length == 0 || i + static_cast<std::size_t>(length) > s.size()) {
     ++i;
     return 0xFFFD;
@@ -44,13 +48,26 @@ char base_letter(char32_t cp) {
     return c == '_' ? 0 : c;
   }
   switch (cp) {
-    case 0x102: case 0x103: return 'a';  // Ă ă
-    case 0x110: case 0x111: return 'd';  // Đ đ
-    case 0x128: case 0x129: return 'i';  // Ĩ ĩ
-    case 0x168: case 0x169: return 'u';  // Ũ ũ
-    case 0x1A0: case 0x1A1: return 'o';  // Ơ ơ
-    case 0x1AF: case 0x1B0: return 'u';  // Ư ư
-    default: break;
+    case 0x102:
+    case 0x103:
+      return 'a';  // Ă ă
+    case 0x110:
+    case 0x111:
+      return 'd';  // Đ đ
+    case 0x128:
+    case 0x129:
+      return 'i';  // Ĩ ĩ
+    case 0x168:
+    case 0x169:
+      return 'u';  // Ũ ũ
+    case 0x1A0:
+    case 0x1A1:
+      return 'o';  // Ơ ơ
+    case 0x1AF:
+    case 0x1B0:
+      return 'u';  // Ư ư
+    default:
+      break;
   }
   // Latin Extended Additional: the Vietnamese letters with tone marks, in blocks.
   if (cp >= 0x1EA0 && cp <= 0x1EB7) return 'a';

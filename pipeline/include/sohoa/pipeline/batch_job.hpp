@@ -19,8 +19,8 @@ namespace sohoa::pipeline {
 struct BatchJobOptions {
   std::vector<std::string> inputs;  // files in stack order (folders already expanded)
   std::string output_dir;
-  std::string classes_path;         // a class file, or a folder of dated class files
-  std::string classes_date;         // with a folder: the date the files must be in force on
+  std::string classes_path;  // a class file, or a folder of dated class files
+  std::string classes_date;  // with a folder: the date the files must be in force on
   std::string level = "2b";
   std::string languages = "vie";
   std::string tessdata_dir;
@@ -28,7 +28,7 @@ struct BatchJobOptions {
   bool keep_blank = false;
   bool deskew = true;
   std::int64_t max_pixels = 250'000'000;
-  bool write_review_pdfs = true;    // pages that could not be filed, for staff to look at
+  bool write_review_pdfs = true;  // pages that could not be filed, for staff to look at
 };
 
 struct BatchPage {
@@ -37,26 +37,26 @@ struct BatchPage {
   double class_score = 0;
   std::vector<std::string> qr;
   std::map<std::string, std::string> fields;
-  std::string group;        // dossier code or review-group name
-  bool filed = false;       // in a dossier (not a review group)
+  std::string group;   // dossier code or review-group name
+  bool filed = false;  // in a dossier (not a review group)
   int document = -1;
   std::vector<understanding::ReviewFlag> flags;
 };
 
 struct BatchGroup {
   understanding::GroupRecord record;
-  std::string pdf_path;     // empty when no PDF was written
+  std::string pdf_path;  // empty when no PDF was written
   int pages_written = 0;
   std::optional<Error> output_error;
 };
 
 struct BatchReport {
-  std::vector<BatchPage> pages;              // in stack order
+  std::vector<BatchPage> pages;  // in stack order
   std::vector<InputFailure> failed_inputs;
-  std::vector<BatchGroup> groups;            // dossiers and review groups, in order
+  std::vector<BatchGroup> groups;  // dossiers and review groups, in order
   std::string classes_version;
   double seconds = 0;
-  double understanding_seconds = 0;          // summed over workers
+  double understanding_seconds = 0;  // summed over workers
   [[nodiscard]] std::vector<understanding::ReviewItem> review_items() const;
   [[nodiscard]] bool all_ok() const;
 };

@@ -47,6 +47,13 @@ struct ServiceConfig {
   std::int64_t max_upload_bytes = 512LL * 1024 * 1024;
   int max_attempts = 5;  // per job, then the dead-letter list
   int retry_first_delay_ms = 2000;
+  // The web page and its API (docs/web.md).
+  std::string web_dir;       // empty: found (SOHOA_WEB_DIR, beside the executable, the source tree)
+  std::string holidays_dir;  // empty: found like the page classes (config/holidays)
+  // Both set: the HTTP API speaks HTTPS only and session cookies are marked Secure.
+  std::string tls_certificate;
+  std::string tls_private_key;
+  int session_idle_minutes = 480;  // a session ends after this long without a request
 };
 
 // Throws Error(InputNotFound) when the file is missing, Error(InvalidArgument)

@@ -21,8 +21,8 @@
 //   crashing the service forever.
 // - A lease that is not renewed (heartbeat) expires; the job returns to the queue.
 //
-// The embedded implementation is SQLite (sqlite_job_queue.hpp). A PostgreSQL
-// implementation for several nodes maps one to one:
+// The embedded implementation is SQLite (sqlite_job_queue.hpp); the one for
+// several nodes is PostgreSQL (pg_job_queue.hpp). They map one to one:
 //   claim()     -> UPDATE jobs SET state='leased', owner=$1, lease_token=lease_token+1, ...
 //                  WHERE id = (SELECT id FROM jobs WHERE <claimable> ORDER BY next_attempt_at, id
 //                              LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING ...
@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -235,5 +236,12 @@ class JobQueue {
   // The storage's own consistency check ("ok" when sound).
   virtual std::string integrity_check() = 0;
 };
+
+// Opens the queue a URL names, so that configuration picks the backend:
+//   sqlite:/var/lib/sohoa/queue.sqlite   one file, one machine (open_sqlite_queue)
+//   postgresql://user@host:5432/sohoa    several nodes on one database (open_pg_queue;
+//                                        postgres:// and libpq's key=value options work)
+// Throws Error(InvalidArgument) for any other scheme.
+std::unique_ptr<JobQueue> open_job_queue(std::string_view url, const RetryPolicy& retry = {});
 
 }  // namespace sohoa::storage

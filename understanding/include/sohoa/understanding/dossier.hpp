@@ -21,38 +21,38 @@ enum class GroupKind { Dossier, Review };
 
 // One item of the review list for counter staff.
 struct ReviewItem {
-  std::string source;   // the page's file (and page) or empty for a group-wide item
-  int stack_index = -1; // position of the page in the stack, -1 for a group
-  std::string group;    // dossier code or review-group name
+  std::string source;    // the page's file (and page) or empty for a group-wide item
+  int stack_index = -1;  // position of the page in the stack, -1 for a group
+  std::string group;     // dossier code or review-group name
   ReviewFlag flag;
 };
 
 struct DocumentRecord {
-  int id = 0;                // unique in the batch
+  int id = 0;  // unique in the batch
   std::string page_class;
-  std::string title;         // Vietnamese class title
-  std::vector<int> stack_indices;  // content pages, in order
+  std::string title;                    // Vietnamese class title
+  std::vector<int> stack_indices;       // content pages, in order
   std::string confidence_level = "02";  // TT 05/2025: 02 from original, 03 from a copy
 };
 
 struct GroupRecord {
   GroupKind kind = GroupKind::Review;
-  std::string name;          // the dossier code, or "review-NN"
-  std::string reason;        // review groups: why the pages could not be filed
+  std::string name;    // the dossier code, or "review-NN"
+  std::string reason;  // review groups: why the pages could not be filed
   std::string procedure_code;
   std::string applicant_name;
   std::string applicant_id;
   std::vector<DocumentRecord> documents;
-  std::vector<int> stack_indices;       // every page placed in the group, blank ones too
+  std::vector<int> stack_indices;  // every page placed in the group, blank ones too
   std::vector<ReviewItem> review;
   // Fields corrected by cross-checking across the dossier: stack index -> field -> value.
   std::map<int, std::map<std::string, std::string>> corrected_fields;
 };
 
 struct Placement {
-  int group = 0;            // serial number of the group in the batch
+  int group = 0;  // serial number of the group in the batch
   bool starts_group = false;
-  int document = -1;        // document id; -1 for pages in no document
+  int document = -1;  // document id; -1 for pages in no document
   bool starts_document = false;
 };
 
@@ -60,7 +60,7 @@ struct Placement {
 struct PlacedPage {
   int stack_index = 0;
   std::string source;
-  bool failed = false;      // the page could not be read at all
+  bool failed = false;  // the page could not be read at all
   bool blank = false;
   const PageUnderstanding* understanding = nullptr;  // null when failed
 };
@@ -89,7 +89,7 @@ class DossierSplitter {
   int group_serial_ = -1;
   int review_serial_ = 0;
   int document_serial_ = 0;
-  int content_pages_ = 0;   // of the open group
+  int content_pages_ = 0;  // of the open group
 };
 
 // Cross-checks a closed dossier's pages against each other (QR of ID cards vs

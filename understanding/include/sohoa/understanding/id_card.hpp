@@ -15,7 +15,7 @@ struct IdCardQr {
   std::string old_id;       // 9 digits or empty
   std::string name;         // as printed, UTF-8
   CivilDate birth;
-  std::string sex;          // "Nam" or "Nữ"
+  std::string sex;  // "Nam" or "Nữ"
   std::string address;
   std::optional<CivilDate> issued;
 };

@@ -16,10 +16,10 @@ struct Mrz {
   std::string optional_data;    // line 1 positions 16-30; Vietnamese cards: the 12-digit ID
   std::string personal_id;      // 12 digits found in optional_data, else empty
   std::optional<CivilDate> birth;
-  char sex = '<';               // 'M', 'F' or '<'
+  char sex = '<';  // 'M', 'F' or '<'
   std::optional<CivilDate> expiry;
-  std::string nationality;      // "VNM"
-  std::string name;             // "NGO VAN TRUNG" (surname first, separators as spaces)
+  std::string nationality;                 // "VNM"
+  std::string name;                        // "NGO VAN TRUNG" (surname first, separators as spaces)
   std::vector<std::string> failed_checks;  // "document_number", "birth", "expiry", "composite"
   std::vector<std::string> unreadable_checks;  // check digit not read as a digit (OCR)
   [[nodiscard]] bool checks_ok() const { return failed_checks.empty(); }

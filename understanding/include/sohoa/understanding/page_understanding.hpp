@@ -25,9 +25,9 @@ struct ReviewFlag {
 };
 
 struct PageUnderstanding {
-  std::string page_class;  // a class id of the catalog
-  double score = 0;        // 0..1, how well the class's cues matched
-  double margin = 0;       // score minus the runner-up's
+  std::string page_class;     // a class id of the catalog
+  double score = 0;           // 0..1, how well the class's cues matched
+  double margin = 0;          // score minus the runner-up's
   bool continuation = false;  // continues the previous document (no title, continuation cues)
   bool has_title = false;     // a class title was found on the page
   std::vector<std::string> qr_payloads;
@@ -49,19 +49,21 @@ class RegionReader {
 
 struct PageInput {
   const OcrText* text = nullptr;  // required
-  const Image* gray = nullptr;    // upright, deskewed, 8-bit gray (the text's coordinates); may be null
+  const Image* gray =
+      nullptr;  // upright, deskewed, 8-bit gray (the text's coordinates); may be null
   // The page as scanned (8-bit gray, any orientation, not resampled): QR codes
   // are read here first, since the deskew's interpolation can blur small modules.
   const Image* scan_gray = nullptr;
   int dpi = 300;
-  bool blank = false;             // the pipeline found the page blank
+  bool blank = false;  // the pipeline found the page blank
 };
 
 // Const after construction, shared by all workers; per-call state only.
 class PageAnalyzer {
  public:
   explicit PageAnalyzer(ClassCatalog catalog);
-  [[nodiscard]] PageUnderstanding analyse(const PageInput& page, RegionReader* reader = nullptr) const;
+  [[nodiscard]] PageUnderstanding analyse(const PageInput& page,
+                                          RegionReader* reader = nullptr) const;
   [[nodiscard]] const ClassCatalog& catalog() const { return catalog_; }
 
  private:

@@ -18,7 +18,7 @@ std::string fold(std::string_view utf8);
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 struct FuzzyHit {
-  std::size_t begin = 0;     // byte offsets of the best match in the text
+  std::size_t begin = 0;  // byte offsets of the best match in the text
   std::size_t end = 0;
   std::size_t distance = 0;  // edits between the pattern and text[begin, end)
   [[nodiscard]] bool found() const { return end > begin; }

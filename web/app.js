@@ -1,0 +1,408 @@
+// The sohoa web page: one file of plain JavaScript over the JSON API
+// (docs/openapi.yaml). Data is always put into the page with textContent, never
+// as HTML. State-changing requests carry the session's CSRF token.
+"use strict";
+
+const state = { me: null, csrf: "", dossierCode: "", lastStatus: "" };
+
+const ROLE_TABS = {
+  counter: ["receive", "batches", "dashboard"],
+  official: ["sign", "search", "dashboard"],
+  records: ["search", "share", "audit", "dashboard"],
+  admin: ["accounts", "audit", "dashboard"],
+};
+const NEXT_STATUS = { received: "digitised", digitised: "in-review", "in-review": "signed", signed: "returned" };
+
+const $ = (id) => document.getElementById(id);
+
+async function api(method, path, body) {
+  const options = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const data = (response.headers.get("Content-Type") ?? "").startsWith("application/json")
+    ? await response.json() : {};
+  if (!response.ok) {
+    const error = new Error(data.error ?? `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function say(text, isError) {
+  const message = $("message");
+  message.textContent = text;
+  message.classList.toggle("error", Boolean(isError));
+  message.hidden = !text;
+}
+
+function cell(row, text) {
+  const td = document.createElement("td");
+  if (text instanceof Node) td.append(text); else td.textContent = text ?? "";
+  row.append(td);
+  return td;
+}
+
+function fillList(list, pairs) {
+  list.replaceChildren();
+  for (const [key, value] of pairs) {
+    const dt = document.createElement("dt");
+    dt.dataset.i18n = key;
+    dt.textContent = t(key);
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+}
+
+function button(key, action) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.dataset.i18n = key;
+  element.textContent = t(key);
+  element.addEventListener("click", action);
+  return element;
+}
+
+// An empty table says so in a row of its own (the message line stays for results).
+function markEmpty(rows, columns) {
+  if (rows.children.length) return;
+  const row = document.createElement("tr");
+  const td = cell(row, t("common.none"));
+  td.colSpan = columns;
+  td.dataset.i18n = "common.none";
+  rows.append(row);
+}
+
+function statusText(status) { return t(`status.${status}`); }
+function percent(rate) { return rate === null || rate === undefined ? "–" : `${Math.round(rate * 1000) / 10}%`; }
+
+function show(view) {
+  for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
+  for (const tab of document.querySelectorAll("#tabs button")) tab.classList.toggle("active", tab.dataset.view === view);
+  const loaders = { batches: loadBatches, sign: loadAwaitingSignature, share: loadGrants, audit: loadAudit,
+    accounts: loadAccounts, dashboard: loadDashboard };
+  if (loaders[view]) loaders[view]().catch((error) => say(error.message, true));
+}
+
+function enterAs(me) {
+  state.me = me;
+  state.csrf = me.csrf_token;
+  $("who").textContent = `${me.display_name || me.login} · ${t(`role.${me.role}`)} · ${me.agency}`;
+  $("logout").hidden = false;
+  const tabs = $("tabs");
+  tabs.replaceChildren();
+  for (const view of ROLE_TABS[me.role]) {
+    const tab = button(`tab.${view}`, () => { say(""); show(view); });
+    tab.dataset.view = view;
+    tab.id = `tab-${view}`;
+    tabs.append(tab);
+  }
+  tabs.hidden = false;
+  show(ROLE_TABS[me.role][0]);
+}
+
+// ---- login, logout, citizen lookup ---------------------------------------------
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    enterAs(await api("POST", "/api/login", { login: form.elements.login.value, password: form.elements.password.value }));
+    form.reset();
+    say("");
+  } catch (error) { say(error.message, true); }
+});
+
+$("logout").addEventListener("click", async () => {
+  try { await api("POST", "/api/logout"); } catch (error) { /* the session is gone either way */ }
+  location.reload();
+});
+
+$("public-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = event.target.elements.code.value.trim();
+  const parameter = text.includes("|") ? `qr=${encodeURIComponent(text)}` : `code=${encodeURIComponent(text)}`;
+  const result = $("public-result");
+  try {
+    const found = await api("GET", `/api/public/status?${parameter}`);
+    fillList(result, [["field.code", found.code], ["field.status", statusText(found.status)],
+      ["field.procedure", found.procedure_code], ["field.received_on", found.received_on], ["field.due_on", found.due_on]]);
+    result.dataset.status = found.status;
+    result.hidden = false;
+    say("");
+  } catch (error) {
+    result.hidden = true;
+    say(error.status === 404 ? t("public.not_found") : error.message, true);
+  }
+});
+
+// ---- counter: reception, receipt, batches ------------------------------------------
+
+$("receive-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    const receipt = await api("POST", "/api/dossiers", {
+      procedure_code: form.elements.procedure_code.value, title: form.elements.title.value,
+      applicant_name: form.elements.applicant_name.value, personal_id: form.elements.personal_id.value,
+      processing_working_days: Number(form.elements.processing_working_days.value),
+    });
+    const d = receipt.dossier;
+    fillList($("receipt-fields"), [["field.code", d.code], ["field.title", d.title], ["field.applicant", d.applicant_name],
+      ["field.procedure", d.procedure_code], ["field.received_on", d.received_on], ["field.due_on", d.due_on]]);
+    $("receipt-qr").textContent = receipt.qr_payload;
+    $("receipt").hidden = false;
+    say("");
+  } catch (error) { say(error.message, true); }
+});
+$("print-receipt").addEventListener("click", () => window.print());
+
+async function loadBatches() {
+  const { batches } = await api("GET", "/api/batches");
+  const rows = $("batch-rows");
+  rows.replaceChildren();
+  for (const batch of batches) {
+    const row = document.createElement("tr");
+    const open = document.createElement("a");
+    open.href = "#";
+    open.textContent = batch.id;
+    open.addEventListener("click", (event) => { event.preventDefault(); loadBatch(batch.id); });
+    cell(row, open);
+    cell(row, batch.origin);
+    cell(row, batch.stage);
+    cell(row, `${batch.pages_filed} / ${batch.pages_total}`);
+    rows.append(row);
+  }
+  markEmpty(rows, 4);
+}
+
+async function loadBatch(id) {
+  const batch = await api("GET", `/api/batches/${encodeURIComponent(id)}`);
+  const detail = $("batch-detail");
+  const list = document.createElement("dl");
+  fillList(list, [["batches.id", id], ["batches.pages", `${batch.pages_done ?? 0} / ${batch.pages_total ?? 0}`],
+    ["batches.eta", String(batch.eta_seconds ?? "–")], ["batches.review", String((batch.review ?? []).length)],
+    ["batches.problems", String((batch.problems ?? []).length)]]);
+  detail.replaceChildren(list);
+  for (const item of batch.review ?? []) {
+    const p = document.createElement("p");
+    p.textContent = JSON.stringify(item);
+    detail.append(p);
+  }
+  detail.hidden = false;
+}
+$("refresh-batches").addEventListener("click", () => loadBatches().catch((error) => say(error.message, true)));
+
+// ---- official: awaiting signature ------------------------------------------------------
+
+async function loadAwaitingSignature() {
+  const { hits } = await api("GET", "/api/search?status=in-review&limit=200");
+  const byDossier = new Map();
+  for (const hit of hits) {
+    if (!byDossier.has(hit.dossier_code)) byDossier.set(hit.dossier_code, new Set());
+    byDossier.get(hit.dossier_code).add(hit.document_code);
+  }
+  const rows = $("sign-rows");
+  rows.replaceChildren();
+  for (const [code, documents] of byDossier) {
+    const row = document.createElement("tr");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = code;
+    box.className = "sign-choice";
+    cell(row, box);
+    cell(row, code);
+    cell(row, [...documents].join(", "));
+    cell(row, button("common.open", () => openDossier(code)));
+    rows.append(row);
+  }
+  markEmpty(rows, 4);
+}
+
+$("sign-selected").addEventListener("click", async () => {
+  const chosen = [...document.querySelectorAll(".sign-choice:checked")].map((box) => box.value);
+  try {
+    for (const code of chosen) await api("POST", `/api/dossiers/${encodeURIComponent(code)}/status`, { status: "signed" });
+    say(t("sign.done", { n: chosen.length }));
+    await loadAwaitingSignature();
+  } catch (error) { say(error.message, true); }
+});
+
+// ---- records: search, dossier, sharing, audit -----------------------------------------
+
+$("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const query = new URLSearchParams();
+  for (const name of ["q", "personal_id", "status"]) if (form.elements[name].value) query.set(name, form.elements[name].value);
+  try {
+    const { hits } = await api("GET", `/api/search?${query}`);
+    const rows = $("search-rows");
+    rows.replaceChildren();
+    for (const hit of hits) {
+      const row = document.createElement("tr");
+      const open = document.createElement("a");
+      open.href = "#";
+      open.textContent = hit.dossier_code;
+      open.className = "open-dossier";
+      open.addEventListener("click", (e) => { e.preventDefault(); openDossier(hit.dossier_code); });
+      cell(row, open);
+      cell(row, hit.document_code);
+      cell(row, String(hit.page));
+      // Matches come back in [brackets]; show them highlighted without using HTML.
+      const snippet = document.createElement("span");
+      for (const [index, part] of hit.snippet.split(/\[|\]/).entries()) {
+        if (index % 2) { const mark = document.createElement("mark"); mark.textContent = part; snippet.append(mark); }
+        else snippet.append(part);
+      }
+      cell(row, snippet);
+      rows.append(row);
+    }
+    say(t("search.count", { n: hits.length }));
+  } catch (error) { say(error.message, true); }
+});
+
+async function openDossier(code) {
+  try {
+    const { dossier, documents } = await api("GET", `/api/dossiers/${encodeURIComponent(code)}`);
+    state.dossierCode = code;
+    state.lastStatus = dossier.status;
+    $("dossier-code").textContent = code;
+    fillList($("dossier-fields"), [["field.title", dossier.title], ["field.applicant", dossier.applicant_name],
+      ["field.personal_id", dossier.personal_id], ["field.procedure", dossier.procedure_code],
+      ["field.agency", dossier.agency], ["field.status", statusText(dossier.status)],
+      ["field.received_on", dossier.received_on], ["field.due_on", dossier.due_on]]);
+    $("advance").hidden = !(state.me.role === "counter" || state.me.role === "official") || !NEXT_STATUS[dossier.status];
+    const rows = $("document-rows");
+    rows.replaceChildren();
+    for (const document_ of documents) {
+      const row = document.createElement("tr");
+      cell(row, `${document_.code} — ${document_.summary}`);
+      cell(row, document_.class);
+      cell(row, String(document_.page_count));
+      const link = document.createElement("a");
+      link.href = `/api/dossiers/${encodeURIComponent(code)}/documents/${document_.id}/pdf`;
+      link.dataset.i18n = "common.download";
+      link.textContent = t("common.download");
+      link.className = "download";
+      link.setAttribute("download", `${document_.code}.pdf`);
+      cell(row, link);
+      rows.append(row);
+    }
+    show("dossier");
+  } catch (error) { say(error.message, true); }
+}
+
+$("advance").addEventListener("click", async () => {
+  const next = NEXT_STATUS[state.lastStatus];
+  try {
+    await api("POST", `/api/dossiers/${encodeURIComponent(state.dossierCode)}/status`, { status: next });
+    await openDossier(state.dossierCode);
+    say(t("dossier.advanced", { s: statusText(next) }));
+  } catch (error) { say(error.message, true); }
+});
+
+async function loadGrants() {
+  const { grants } = await api("GET", "/api/grants");
+  const rows = $("grant-rows");
+  rows.replaceChildren();
+  for (const grant of grants) {
+    const row = document.createElement("tr");
+    for (const value of [grant.id, grant.grantor_agency, grant.grantee_agency, t(`share.scope.${grant.scope}`), grant.value]) cell(row, String(value));
+    rows.append(row);
+  }
+}
+
+$("grant-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    const body = { grantee_agency: form.elements.grantee_agency.value, scope: form.elements.scope.value, days: Number(form.elements.days.value) };
+    if (form.elements.scope.value !== "all") body.value = form.elements.value.value;
+    const grant = await api("POST", "/api/grants", body);
+    say(t("share.done", { n: grant.id }));
+    await loadGrants();
+  } catch (error) { say(error.message, true); }
+});
+
+async function loadAudit() {
+  const { records } = await api("GET", "/api/audit?limit=500");
+  const rows = $("audit-rows");
+  rows.replaceChildren();
+  for (const record of records.reverse()) {
+    const row = document.createElement("tr");
+    for (const value of [record.sequence, new Date(record.at_ms).toLocaleString(sohoaLanguage === "en" ? "en-GB" : "vi-VN"),
+      record.account, record.action, record.subject, record.outcome]) cell(row, String(value));
+    rows.append(row);
+  }
+}
+
+$("verify-audit").addEventListener("click", async () => {
+  try {
+    const verdict = await api("GET", "/api/audit/verify");
+    const text = $("audit-verdict");
+    text.textContent = verdict.intact ? t("audit.intact", { n: verdict.records })
+      : t("audit.broken", { n: verdict.first_bad_sequence, p: verdict.problem });
+    text.className = verdict.intact ? "good" : "bad";
+  } catch (error) { say(error.message, true); }
+});
+
+// ---- admin: accounts; everyone: dashboard ---------------------------------------------
+
+async function loadAccounts() {
+  const { accounts } = await api("GET", "/api/accounts");
+  const rows = $("account-rows");
+  rows.replaceChildren();
+  for (const account of accounts) {
+    const row = document.createElement("tr");
+    cell(row, account.login);
+    cell(row, account.display_name);
+    cell(row, t(`role.${account.role}`));
+    rows.append(row);
+  }
+}
+
+$("account-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    await api("POST", "/api/accounts", { login: form.elements.login.value, display_name: form.elements.display_name.value,
+      role: form.elements.role.value, password: form.elements.password.value });
+    say(t("accounts.done", { n: form.elements.login.value }));
+    form.reset();
+    await loadAccounts();
+  } catch (error) { say(error.message, true); }
+});
+
+async function loadDashboard() {
+  const { rows, totals } = await api("GET", "/api/dashboard");
+  $("rate-digitisation").textContent = percent(totals.digitisation_rate);
+  $("rate-on-time").textContent = percent(totals.on_time_rate);
+  $("count-overdue").textContent = String(totals.open_overdue);
+  const body = $("dashboard-rows");
+  body.replaceChildren();
+  for (const figure of rows) {
+    const row = document.createElement("tr");
+    for (const value of [figure.unit_code, figure.procedure_code, String(figure.received),
+      `${percent(figure.digitisation_rate)} (${figure.digitised}/${figure.received})`,
+      `${percent(figure.on_time_rate)} (${figure.returned_on_time}/${figure.returned})`]) cell(row, value);
+    body.append(row);
+  }
+}
+
+// ---- start ---------------------------------------------------------------------------
+
+$("lang").addEventListener("click", () => {
+  sohoaLanguage = sohoaLanguage === "vi" ? "en" : "vi";
+  localStorage.setItem("sohoa.lang", sohoaLanguage);
+  sohoaTranslate();
+  if (state.me) $("who").textContent = `${state.me.display_name || state.me.login} · ${t(`role.${state.me.role}`)} · ${state.me.agency}`;
+});
+
+sohoaTranslate();
+api("GET", "/api/me").then(enterAs).catch(() => { /* not logged in: the login view stays */ });

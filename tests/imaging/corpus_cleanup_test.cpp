@@ -1,7 +1,6 @@
 // Clean-up operations measured against the corpus's ground truth.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -99,48 +98,6 @@ TEST(CorpusCleanup, BlankPagesAreFoundWithF1One) {
             << ", fn " << false_negative << "); most ink on a blank page " << most_ink_on_blank
             << ", least on a content page " << least_ink_on_content << '\n';
   EXPECT_DOUBLE_EQ(f1, 1.0);
-}
-
-TEST(CorpusCleanup, TimingsOnA300DpiPage) {
-  auto pages = corpus();
-  if (pages.empty()) GTEST_SKIP() << "no corpus";
-  const test::TruthPage* colour = nullptr;
-  for (const auto& truth : pages) {
-    if (truth.mode == "color" && truth.dpi == 300 && !truth.blank && truth.rotation == 0) {
-      colour = &truth;
-      break;
-    }
-  }
-  ASSERT_NE(colour, nullptr);
-  using Clock = std::chrono::steady_clock;
-  auto time_ms = [](auto&& work) {
-    double best = 1e9;
-    for (int run = 0; run < 3; ++run) {
-      auto start = Clock::now();
-      work();
-      best =
-          std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    }
-    return best;
-  };
-  Image page;
-  const double decode = time_ms([&] { page = decode_page(colour->path().string(), 0).image; });
-  Image gray;
-  const double to_gray_ms = time_ms([&] { gray = to_gray(page); });
-  const double skew_rgb = time_ms([&] { (void)estimate_skew(page); });
-  const double skew_gray = time_ms([&] { (void)estimate_skew(gray); });
-  const double deskew_rgb = time_ms([&] { (void)deskew(page, 1.3); });
-  const double rotate_rgb = time_ms([&] { (void)rotate_clockwise(page, 90); });
-  const double direction = time_ms([&] { (void)detect_text_direction(gray); });
-  const double blank = time_ms([&] { (void)detect_blank(gray); });
-  std::cout << std::fixed << std::setprecision(1) << "timings on " << colour->file << " ("
-            << page.width << "x" << page.height << " RGB), best of 3, ms: decode " << decode
-            << ", to_gray " << to_gray_ms << ", estimate_skew rgb " << skew_rgb << " / gray "
-            << skew_gray << ", deskew rgb " << deskew_rgb << ", rotate90 rgb " << rotate_rgb
-            << ", text_direction gray " << direction << ", detect_blank gray " << blank << '\n';
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-  EXPECT_LT(skew_gray, 60);
-#endif
 }
 
 }  // namespace

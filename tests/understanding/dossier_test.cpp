@@ -172,6 +172,28 @@ TEST(CrossCheck, CardQrCorrectsOcrSpellingAndIds) {
   EXPECT_FALSE(has_flag(stack.groups[0], "applicant-id-not-on-card"));
 }
 
+TEST(CrossCheck, RunTogetherTableCellsAreSettledByTheCardOfTheFieldsSex) {
+  const auto c = catalog();
+  Stack stack(c);
+  stack.add(receipt("000.68.65.H40-251104-0012"));
+  auto form = page_of_class("to_khai_ket_hon");
+  form.fields = {{"ho_ten_ben_nu", "NGUYỄN THANH PHƯƠNGHUỲNH VĂN KHÁNH"},
+                 {"ho_ten_ben_nam", "NGUYỄN THANH PHƯƠNGHUỲNH VĂN KHÁNH"}};
+  stack.add(form);
+  auto wife = page_of_class("can_cuoc");
+  wife.id_card =
+      parse_id_card_qr("001303204133|683384025|Nguyễn Thanh Phương|07022003|Nữ|A|03032022");
+  stack.add(wife);
+  auto husband = page_of_class("can_cuoc");
+  husband.id_card =
+      parse_id_card_qr("040079635912|315864202|Huỳnh Văn Khánh|17041979|Nam|A|22082023");
+  stack.add(husband);
+  stack.finish();
+  const auto& fixes = stack.groups[0].corrected_fields.at(1);
+  EXPECT_EQ(fixes.at("ho_ten_ben_nu"), "Nguyễn Thanh Phương");
+  EXPECT_EQ(fixes.at("ho_ten_ben_nam"), "Huỳnh Văn Khánh");
+}
+
 TEST(CrossCheck, ApplicantMissingFromTheCardsIsFlagged) {
   const auto c = catalog();
   Stack stack(c);

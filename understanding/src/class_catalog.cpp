@@ -88,6 +88,7 @@ detail::ClassRule parse_class(const json& node, const std::string& path) {
       field.after = fold(f.value("after", ""));
       field.column = fold(f.value("column", ""));
       field.value_below = f.value("value_below", false);
+      field.sex = f.value("sex", "");
       field.type = value_type(f.value("type", "text"), path);
       rule.fields.push_back(std::move(field));
     }

@@ -16,14 +16,27 @@ std::string review_name(int serial) {
   return name;
 }
 
-// Fields read from printed text (not from a QR) of the given type.
+// The rule of a field read from printed text (not from a QR) of the given type.
+const detail::FieldRule* printed_field(const detail::ClassRule* rule, const std::string& field,
+                                       detail::ValueType type) {
+  if (rule == nullptr) return nullptr;
+  for (const auto& f : rule->fields) {
+    if (f.name == field) return f.type == type && f.from.empty() ? &f : nullptr;
+  }
+  return nullptr;
+}
+
 bool is_printed_field(const detail::ClassRule* rule, const std::string& field,
                       detail::ValueType type) {
-  if (rule == nullptr) return false;
-  for (const auto& f : rule->fields) {
-    if (f.name == field) return f.type == type && f.from.empty();
+  return printed_field(rule, field, type) != nullptr;
+}
+
+std::string compact_fold(const std::string& text) {
+  std::string out;
+  for (char c : fold(text)) {
+    if (c != ' ') out += c;
   }
-  return false;
+  return out;
 }
 
 }  // namespace
@@ -195,7 +208,9 @@ void cross_check_dossier(GroupRecord& group, const std::map<int, PageUnderstandi
         }
         continue;
       }
-      if (!is_printed_field(rule, field, detail::ValueType::PersonName)) continue;
+      const detail::FieldRule* name_rule =
+          printed_field(rule, field, detail::ValueType::PersonName);
+      if (name_rule == nullptr) continue;
       const std::string folded = fold(value);
       const IdCardQr* match = nullptr;
       std::size_t best = 3;
@@ -205,6 +220,19 @@ void cross_check_dossier(GroupRecord& group, const std::map<int, PageUnderstandi
           best = d;
           match = &card;
         }
+      }
+      if (match == nullptr && !name_rule->sex.empty()) {
+        // Table cells OCR ran together ("PHƯƠNGHUỲNH"): the card of the field's
+        // sex whose name the reading contains.
+        const std::string compact = compact_fold(value);
+        std::vector<const IdCardQr*> inside;
+        for (const auto& card : cards) {
+          if (fold(card.sex) == fold(name_rule->sex) &&
+              compact.find(compact_fold(card.name)) != std::string::npos) {
+            inside.push_back(&card);
+          }
+        }
+        if (inside.size() == 1) match = inside.front();
       }
       if (match != nullptr && match->name != value) {
         group.corrected_fields[index][field] = match->name;

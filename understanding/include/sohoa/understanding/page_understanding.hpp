@@ -71,8 +71,9 @@ class PageAnalyzer {
 };
 
 // QR codes on a gray page (zxing-cpp), payloads as UTF-8, top to bottom.
-// `effort` 0 is the normal pass; 1 and 2 try other binarisations (for pages
-// whose class expects a QR that the normal pass missed).
+// `effort` 0 is the normal, cheap pass (fixed threshold); 1 and 2 try the
+// local-average and histogram binarisations, for pages whose class expects a QR
+// that the normal pass missed.
 std::vector<std::string> read_qr_codes(const Image& gray, int effort = 0);
 
 }  // namespace sohoa::understanding

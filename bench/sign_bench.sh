@@ -11,7 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-build=$root/build/h-sign2-rel
+build=$root/build/bench-release
 docs=100
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -27,6 +27,7 @@ struct FieldRule {
   std::string after;                // folded anchor: search only below its first line
   std::string column;               // folded table header of the value's column
   bool value_below = false;         // the value may stand on the next line
+  std::string sex;                  // "Nam"/"Nữ" when the field names a person of known sex
   ValueType type = ValueType::Text;
 };
 

@@ -9,13 +9,10 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "config_paths.hpp"
 #include "exit_codes.hpp"
 #include "sohoa/pipeline/batch_job.hpp"
 #include "sohoa/pipeline/results_json.hpp"
-
-#ifndef SOHOA_SOURCE_CONFIG_DIR
-#define SOHOA_SOURCE_CONFIG_DIR ""
-#endif
 
 namespace sohoa::app {
 
@@ -31,29 +28,6 @@ struct BatchCommandOptions {
   bool no_review_pdfs = false;
   bool quiet = false;
 };
-
-// The page-class folder when --classes is not given, first found of:
-// $SOHOA_CONFIG_DIR/page_classes, <exe>/../share/sohoa/config/page_classes
-// (installed), <exe>/../config/page_classes, the source tree's config/page_classes.
-std::string default_classes_dir() {
-  std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("SOHOA_CONFIG_DIR"); env != nullptr && *env != '\0') {
-    candidates.push_back(fs::path(env) / "page_classes");
-  }
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    candidates.push_back(exe.parent_path().parent_path() / "share/sohoa/config/page_classes");
-    candidates.push_back(exe.parent_path().parent_path() / "config/page_classes");
-  }
-  if (std::string(SOHOA_SOURCE_CONFIG_DIR).size() > 0) {
-    candidates.push_back(fs::path(SOHOA_SOURCE_CONFIG_DIR) / "page_classes");
-  }
-  for (const auto& candidate : candidates) {
-    if (fs::is_directory(candidate, ec)) return candidate.string();
-  }
-  return {};
-}
 
 // Folders stand for their files, sorted by name (the scanner's feed order);
 // hidden files are skipped.
@@ -90,7 +64,7 @@ int run(BatchCommandOptions& options) {
     std::cerr << "sohoa: no input files\n";
     return kExitBadArgs;
   }
-  if (options.job.classes_path.empty()) options.job.classes_path = default_classes_dir();
+  if (options.job.classes_path.empty()) options.job.classes_path = find_config_dir("page_classes");
   if (options.job.classes_path.empty()) {
     std::cerr << "sohoa: no page-class configuration found; give --classes "
                  "(config/page_classes in the source tree)\n";

@@ -13,14 +13,11 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "config_paths.hpp"
 #include "exit_codes.hpp"
 #include "sohoa/service/json_log.hpp"
 #include "sohoa/service/service.hpp"
 #include "sohoa/service/service_config.hpp"
-
-#ifndef SOHOA_SOURCE_CONFIG_DIR
-#define SOHOA_SOURCE_CONFIG_DIR ""
-#endif
 
 namespace sohoa::app {
 
@@ -38,27 +35,6 @@ struct ServeCommandOptions {
   bool no_http = false;
 };
 
-// The page classes `sohoa batch` would use, when the configuration names none.
-std::string default_classes_dir() {
-  std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("SOHOA_CONFIG_DIR"); env != nullptr && *env != '\0') {
-    candidates.push_back(fs::path(env) / "page_classes");
-  }
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    candidates.push_back(exe.parent_path().parent_path() / "share/sohoa/config/page_classes");
-    candidates.push_back(exe.parent_path().parent_path() / "config/page_classes");
-  }
-  if (!std::string(SOHOA_SOURCE_CONFIG_DIR).empty()) {
-    candidates.push_back(fs::path(SOHOA_SOURCE_CONFIG_DIR) / "page_classes");
-  }
-  for (const auto& candidate : candidates) {
-    if (fs::is_directory(candidate, ec)) return candidate.string();
-  }
-  return {};
-}
-
 int run(const ServeCommandOptions& options) {
   service::ServiceConfig config;  // the embedded default (config/embedded-default.json)
   if (!options.config_path.empty()) config = service::load_service_config(options.config_path);
@@ -73,7 +49,7 @@ int run(const ServeCommandOptions& options) {
     config.hot_folders.push_back({fs::absolute(folder)});
   if (options.jobs >= 0) config.jobs = options.jobs;
   if (options.no_http) config.http = false;
-  if (config.classes_path.empty()) config.classes_path = default_classes_dir();
+  if (config.classes_path.empty()) config.classes_path = find_config_dir("page_classes");
   if (config.classes_path.empty()) {
     std::cerr << "sohoa: no page-class configuration found; set \"classes\" in the configuration\n";
     return kExitBadArgs;

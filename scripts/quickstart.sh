@@ -14,7 +14,7 @@ corpus=${SOHOA_CORPUS:-$root/../shared/corpus/public}
 
 bash scripts/install-deps.sh
 cmake --preset release
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$(nproc)" --target sohoa
 sohoa=$root/build/release/app/sohoa
 
 # Scanner-style drop: copy each batch folder in under a hidden name, mark it

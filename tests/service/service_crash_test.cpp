@@ -51,18 +51,21 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
   const fs::path data = scratch / "data";
   // Three small stacks keep the test short (OCR costs ~1.5 s per page per
   // core) and give the kills batches to land between.
-  const std::vector<std::pair<std::string, std::vector<std::string>>> stacks = {
+  std::vector<std::pair<std::string, std::vector<std::string>>> stacks = {
       {"b01-a", {"0001.jpg", "0002.jpg"}},
       {"b01-b", {"0003.tif", "0004.jpg"}},
       {"b01-c", {"0005.jpg"}}};
   fs::create_directories(data / "inbox");
-  for (const auto& [name, files] : stacks) {
+  std::size_t total_pages = 0;
+  auto drop_stack = [&](const std::string& name, const std::vector<std::string>& files) {
     const fs::path staging = scratch / "staging" / name;
     fs::create_directories(staging);
     for (const auto& file : files) fs::copy_file(batch / file, staging / file);
     sohoa::test::write_text(staging / ".sohoa-done", "");
     fs::rename(staging, data / "inbox" / name);
-  }
+    total_pages += files.size();
+  };
+  for (const auto& [name, files] : stacks) drop_stack(name, files);
   const fs::path config = scratch / "serve.json";
   sohoa::test::write_text(
       config, R"({"data_dir": "data", "http": false, "jobs": 2, "retry_first_delay_ms": 50,
@@ -93,7 +96,11 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
     } else {
       ASSERT_TRUE(WIFEXITED(status));
       ASSERT_EQ(WEXITSTATUS(status), 0) << sohoa::test::read_text(log);
-      break;  // all work was done before this kill landed
+      // All work was done before this kill landed (a fast build): give the
+      // service another stack so the remaining kills land during work too.
+      if (stacks.size() >= 12) break;
+      stacks.push_back({"b01-more-" + std::to_string(stacks.size()), {"0005.jpg"}});
+      drop_stack(stacks.back().first, stacks.back().second);
     }
   }
   std::cout << "[          ] " << kills << " SIGKILLs survived\n";
@@ -118,9 +125,10 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
   const auto stats = queue->stats();
   EXPECT_EQ(stats.depth(), 0);
   EXPECT_EQ(stats.dead, 0);
-  EXPECT_FALSE(queue->batch(4)) << "a folder was accepted twice";
+  const auto stack_count = static_cast<std::int64_t>(stacks.size());
+  EXPECT_FALSE(queue->batch(stack_count + 1)) << "a folder was accepted twice";
   std::size_t all_pages = 0;
-  for (std::int64_t id = 1; id <= 3; ++id) {
+  for (std::int64_t id = 1; id <= stack_count; ++id) {
     const auto info = queue->batch(id);
     ASSERT_TRUE(info) << "batch " << id;
     SCOPED_TRACE(info->key);
@@ -163,12 +171,12 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
       EXPECT_LE(filed_pages, static_cast<int>(pages.size())) << "a page was filed twice";
     }
   }
-  EXPECT_EQ(all_pages, 5U);
+  EXPECT_EQ(all_pages, total_pages);
   std::set<std::string> filed_batches;
   for (const auto& entry : fs::directory_iterator(data / "filed")) {
     filed_batches.insert(entry.path().filename().string());
   }
-  EXPECT_EQ(filed_batches.size(), 3U) << "an orphan batch folder";
+  EXPECT_EQ(filed_batches.size(), stacks.size()) << "an orphan batch folder";
   for (const auto& entry : fs::recursive_directory_iterator(data)) {
     const std::string name = entry.path().filename().string();
     EXPECT_FALSE(is_durable_temp_name(name)) << entry.path();

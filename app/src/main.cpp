@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
       case sohoa::ErrorCode::OcrFailed:
         return sohoa::app::kExitMissingDependency;
       case sohoa::ErrorCode::OutputFailed:
+      case sohoa::ErrorCode::StorageFull:
         return sohoa::app::kExitFileAccess;
+      case sohoa::ErrorCode::ScannerFault:
+        return sohoa::app::kExitScannerFault;
       case sohoa::ErrorCode::InvalidArgument:
         return sohoa::app::kExitBadArgs;
       default:

@@ -2,7 +2,8 @@
 # Signing benchmark in one run: builds bench/sign_bench.cpp in Release, makes a
 # throw-away test PKI (shared/check/test_pki.sh: only its .p12 and CA bundle are
 # used, no servers), and prints
-#   - B-B signing of a 10 MB PDF vs SHA-256 + one RSA-2048 signature (goal <= 1.5x)
+#   - B-B signing of a 10 MB PDF vs SHA-256 + one RSA-2048 signature (goal <= 1.5x),
+#     in memory and file to file (IN.pdf -> OUT.pdf, as `sohoa sign`)
 #   - a batch of 100 x 1 MB PDFs with a soft key, documents/s (goal >= 50)
 #   - verification of those files, signatures/s (goal >= 200)
 # Exit 0 when every goal is met, 2 when one is not.

@@ -1,6 +1,8 @@
-// `sohoa verify FILE [--trust CA.pem] [--json] [--offline]`: one report per
-// signature, Vietnamese and English. Exit codes: docs/cli.md.
+// `sohoa verify FILE [--trust CA.pem] [--json] [--offline] [--revocation-grace HOURS]`: one report
+// per signature, Vietnamese and English. Exit codes: docs/cli.md.
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 
 #include "commands.hpp"
@@ -16,6 +18,7 @@ struct VerifyArgs {
   std::vector<std::string> trust;
   bool json = false;
   bool offline = false;
+  double revocation_grace_hours = 24;
 };
 }  // namespace
 
@@ -27,10 +30,15 @@ void add_verify_command(CLI::App& root, RunAction& run) {
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_flag("--offline", args->offline,
                 "Use only revocation data in the file (/DSS); do not ask OCSP/CRL servers");
+  cmd->add_option("--revocation-grace", args->revocation_grace_hours,
+                  "Hours before the signing time an OCSP response or CRL may date from (24)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &run] {
     run = [args] {
       signing::VerifyOptions options;
       options.online_revocation = !args->offline;
+      options.revocation_grace =
+          std::chrono::seconds(static_cast<std::int64_t>(args->revocation_grace_hours * 3600));
       try {
         for (const auto& file : args->trust) {
           auto certs = signing::load_pem_certificates(file);

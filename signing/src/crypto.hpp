@@ -31,6 +31,8 @@ class Sha256 {
 };
 
 Digest sha256(ByteView data);
+// The key of a /VRI entry: SHA-1 of the bytes, upper-case hexadecimal.
+std::string sha1_hex_upper(ByteView data);
 
 struct CertificateFacts {
   Buffer der;
@@ -108,6 +110,7 @@ struct TimestampFacts {
   std::string error;
   std::time_t gen_time = 0;
   std::string tsa;
+  Buffer tsa_certificate;  // DER of the certificate that signed the token, when found
   std::vector<Buffer> certificates;
 };
 // Checks an RFC 3161 token: its imprint must be SHA-256(`data`).
@@ -139,6 +142,10 @@ enum class RevocationState : std::uint8_t { Good, Revoked, Unknown };
 struct RevocationFacts {
   RevocationState state = RevocationState::Unknown;
   std::string detail;
+  bool from_ocsp = false;
+  // When the status was established: OCSP producedAt, CRL thisUpdate (0: unknown).
+  std::time_t issued_at = 0;
+  std::time_t next_update = 0;  // OCSP nextUpdate / CRL nextUpdate (0: none given)
 };
 // Checks a DER OCSPResponse for `certificate` issued by `issuer`; the response
 // signature must chain to `anchors` (or be signed by the issuer).

@@ -14,6 +14,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -157,6 +160,17 @@ Digest sha256(ByteView data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr);
   return digest;
+}
+
+std::string sha1_hex_upper(ByteView data) {
+  std::array<std::uint8_t, 20> digest{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha1(), nullptr);
+  std::string text = hex(digest);
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  });
+  return text;
 }
 
 std::string hex(ByteView bytes) {
@@ -490,6 +504,7 @@ TimestampFacts inspect_token(ByteView token, const Digest& digest,
   if (signers != nullptr && sk_X509_num(signers) > 0) {
     tsa_cert = sk_X509_value(signers, 0);
     facts.tsa = name_text(X509_get_subject_name(tsa_cert));
+    facts.tsa_certificate = to_der(tsa_cert);
   }
   sk_X509_free(signers);
   ERR_clear_error();
@@ -649,6 +664,10 @@ RevocationFacts check_ocsp(ByteView response, const Buffer& certificate, const B
     return facts;
   }
   ERR_clear_error();
+  facts.from_ocsp = true;
+  facts.issued_at = to_time(OCSP_resp_get0_produced_at(basic.get()));
+  if (facts.issued_at == 0) facts.issued_at = to_time(this_update);
+  facts.next_update = to_time(next_update);
   if (status == V_OCSP_CERTSTATUS_GOOD) {
     facts.state = RevocationState::Good;
     facts.detail = "OCSP: good";
@@ -678,6 +697,8 @@ RevocationFacts check_crl(ByteView crl_der, const Buffer& certificate, const Buf
     facts.detail = "CRL not issued by the certificate's issuer";
     return facts;
   }
+  facts.issued_at = to_time(X509_CRL_get0_lastUpdate(crl.get()));
+  facts.next_update = to_time(X509_CRL_get0_nextUpdate(crl.get()));
   X509_REVOKED* entry = nullptr;
   if (X509_CRL_get0_by_cert(crl.get(), &entry, cert.get()) == 1) {
     facts.state = RevocationState::Revoked;

@@ -1,8 +1,15 @@
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <iterator>
-#include <set>
+#include <thread>
+#include <utility>
 
 #include "cms_builder.hpp"
 #include "crypto.hpp"
@@ -94,43 +101,100 @@ const crypto::CertificateFacts* find_issuer(const crypto::CertificateFacts& cert
   return nullptr;
 }
 
-// Fetches revocation data for every non-root certificate of the chain: OCSP
-// when the certificate names a responder, else its CRL. Refuses to add data
-// that says the certificate is revoked.
-struct ValidationData {
-  std::vector<Buffer> certificates;
-  std::vector<Buffer> ocsp_responses;
-  std::vector<Buffer> crls;
-};
+// Gathers the /DSS content: for each certificate path (the signer's, the
+// time-stamping authority's), the certificates and revocation data of every
+// non-root certificate (OCSP when the certificate names a responder, else its
+// CRL), each item once, and a /VRI entry per signature. Refuses to add data
+// that says a certificate is revoked.
+class ValidationDataCollector {
+ public:
+  explicit ValidationDataCollector(std::vector<Buffer> anchors) : anchors_(std::move(anchors)) {}
 
-ValidationData collect_validation_data(const std::vector<Buffer>& chain_ders,
-                                       const std::vector<Buffer>& anchors) {
-  ValidationData data;
-  std::vector<crypto::CertificateFacts> pool;
-  std::set<Buffer> seen;
-  for (const auto& der : chain_ders) {
-    if (seen.insert(der).second) pool.push_back(crypto::inspect_certificate(der));
+  // Adds the validation data of the path from `leaf` (issuers looked up among
+  // `candidates` and the anchors) and returns the indices used, for /VRI.
+  DssContent::SignatureEntry add_path(const Buffer& leaf, const std::vector<Buffer>& candidates) {
+    std::vector<crypto::CertificateFacts> pool;
+    std::vector<Buffer> seen;  // a handful of certificates: a list is enough
+    pool.push_back(crypto::inspect_certificate(leaf));
+    seen.push_back(leaf);
+    for (const std::vector<Buffer>* list :
+         {&candidates, static_cast<const std::vector<Buffer>*>(&anchors_)}) {
+      for (const auto& der : *list) {
+        if (std::find(seen.begin(), seen.end(), der) != seen.end()) continue;
+        seen.push_back(der);
+        pool.push_back(crypto::inspect_certificate(der));
+      }
+    }
+    // Walk from the leaf up to the root.
+    std::vector<const crypto::CertificateFacts*> path{&pool.front()};
+    while (path.size() < 8) {
+      const crypto::CertificateFacts* issuer = find_issuer(*path.back(), pool);
+      if (issuer == nullptr) break;
+      path.push_back(issuer);
+    }
+    DssContent::SignatureEntry used;
+    for (const auto* cert : path)
+      used.certificates.push_back(index_of(content_.certificates, cert->der));
+    for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+      Revocation revocation = revocation_of(*path[i], *path[i + 1]);
+      if (revocation.is_ocsp) {
+        used.ocsp_responses.push_back(index_of(content_.ocsp_responses, revocation.data));
+      } else {
+        used.crls.push_back(index_of(content_.crls, revocation.data));
+      }
+    }
+    return used;
   }
-  for (const auto& der : anchors) {
-    if (seen.insert(der).second) pool.push_back(crypto::inspect_certificate(der));
+
+  void add_signature(std::string vri_key, const std::vector<DssContent::SignatureEntry>& parts) {
+    DssContent::SignatureEntry entry;
+    entry.key = std::move(vri_key);
+    auto merge = [](std::vector<std::size_t>& into, const std::vector<std::size_t>& from) {
+      for (std::size_t i : from) {
+        if (std::find(into.begin(), into.end(), i) == into.end()) into.push_back(i);
+      }
+    };
+    for (const auto& part : parts) {
+      merge(entry.certificates, part.certificates);
+      merge(entry.ocsp_responses, part.ocsp_responses);
+      merge(entry.crls, part.crls);
+    }
+    content_.signatures.push_back(std::move(entry));
   }
-  // Walk from the signer (first) up to the root.
-  std::vector<const crypto::CertificateFacts*> path{&pool.front()};
-  while (path.size() < 8) {
-    const crypto::CertificateFacts* issuer = find_issuer(*path.back(), pool);
-    if (issuer == nullptr) break;
-    path.push_back(issuer);
+
+  [[nodiscard]] const DssContent& content() const { return content_; }
+
+ private:
+  struct Revocation {
+    bool is_ocsp = false;
+    Buffer data;
+  };
+
+  static std::size_t index_of(std::vector<Buffer>& list, const Buffer& item) {
+    auto it = std::find(list.begin(), list.end(), item);
+    if (it != list.end()) return static_cast<std::size_t>(it - list.begin());
+    list.push_back(item);
+    return list.size() - 1;
   }
-  for (const auto* cert : path) data.certificates.push_back(cert->der);
-  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-    const crypto::CertificateFacts& cert = *path[i];
-    const crypto::CertificateFacts& issuer = *path[i + 1];
+
+  // The revocation data for `cert`, fetched once per certificate.
+  Revocation revocation_of(const crypto::CertificateFacts& cert,
+                           const crypto::CertificateFacts& issuer) {
+    auto it = std::find_if(fetched_.begin(), fetched_.end(),
+                           [&cert](const auto& entry) { return entry.first == cert.der; });
+    if (it != fetched_.end()) return it->second;
+    Revocation revocation = fetch(cert, issuer);
+    fetched_.emplace_back(cert.der, revocation);
+    return revocation;
+  }
+
+  Revocation fetch(const crypto::CertificateFacts& cert, const crypto::CertificateFacts& issuer) {
     std::string url = crypto::ocsp_url(cert.der);
     if (!url.empty()) {
       crypto::OcspRequest request = crypto::make_ocsp_request(cert.der, issuer.der);
       Buffer response = http_post(url, "application/ocsp-request", request.der);
       crypto::RevocationFacts facts =
-          crypto::check_ocsp(response, cert.der, issuer.der, anchors, data.certificates);
+          crypto::check_ocsp(response, cert.der, issuer.der, anchors_, content_.certificates);
       if (facts.state == crypto::RevocationState::Revoked) {
         throw Error(ErrorCode::InvalidArgument,
                     "certificate " + cert.subject + " is revoked (" + facts.detail + ")");
@@ -138,28 +202,23 @@ ValidationData collect_validation_data(const std::vector<Buffer>& chain_ders,
       if (facts.state != crypto::RevocationState::Good) {
         throw Error(ErrorCode::InputNotFound, "OCSP for " + cert.subject + ": " + facts.detail);
       }
-      data.ocsp_responses.push_back(std::move(response));
-      continue;
+      return {true, std::move(response)};
     }
-    bool found = false;
     for (const std::string& crl_url : crypto::crl_urls(cert.der)) {
       Buffer crl = http_get(crl_url);
       crypto::RevocationFacts facts = crypto::check_crl(crl, cert.der, issuer.der);
       if (facts.state == crypto::RevocationState::Revoked) {
         throw Error(ErrorCode::InvalidArgument, "certificate " + cert.subject + " is revoked");
       }
-      if (facts.state == crypto::RevocationState::Good) {
-        data.crls.push_back(std::move(crl));
-        found = true;
-        break;
-      }
+      if (facts.state == crypto::RevocationState::Good) return {false, std::move(crl)};
     }
-    if (!found) {
-      throw Error(ErrorCode::InputNotFound, "no revocation source for " + cert.subject);
-    }
+    throw Error(ErrorCode::InputNotFound, "no revocation source for " + cert.subject);
   }
-  return data;
-}
+
+  std::vector<Buffer> anchors_;
+  DssContent content_;
+  std::vector<std::pair<Buffer, Revocation>> fetched_;  // by certificate
+};
 
 }  // namespace
 
@@ -218,16 +277,19 @@ std::string signed_revisions(ByteView input, KeySource& key, const SignOptions& 
   if (reserve == 0) reserve = options.level == PadesLevel::BB ? kReserveBB : kReserveWithTimestamp;
 
   SignatureTimestamper timestamper;
+  Buffer signature_timestamp;  // kept for the time-stamping authority's validation data
   if (options.level != PadesLevel::BB) {
-    timestamper = [&options](ByteView signature_value) -> std::optional<Buffer> {
-      return request_timestamp(options.tsa_url, crypto::sha256(signature_value));
+    timestamper = [&](ByteView signature_value) -> std::optional<Buffer> {
+      signature_timestamp = request_timestamp(options.tsa_url, crypto::sha256(signature_value));
+      return signature_timestamp;
     };
   }
   auto make_cms = [&](const crypto::Digest& digest) {
     return build_pades_cms(digest, key, timestamper);
   };
 
-  std::string appended = append_signature_revision(input, spec, reserve, make_cms);
+  Buffer contents_value;
+  std::string appended = append_signature_revision(input, spec, reserve, make_cms, &contents_value);
   signature_revision_size = appended.size();
   if (options.level == PadesLevel::BB || options.level == PadesLevel::BT) return appended;
 
@@ -237,10 +299,22 @@ std::string signed_revisions(ByteView input, KeySource& key, const SignOptions& 
   whole.reserve(input.size() + appended.size());
   whole.assign(input.begin(), input.end());
   whole.insert(whole.end(), appended.begin(), appended.end());
-  std::vector<Buffer> chain{key.certificate_der()};
-  chain.insert(chain.end(), key.chain_der().begin(), key.chain_der().end());
-  ValidationData data = collect_validation_data(chain, options.extra_certificates);
-  std::string dss = append_dss_revision(whole, data.certificates, data.ocsp_responses, data.crls);
+  // Validation data for the signer's path and for the path of the authority
+  // that time-stamped the signature, and the /VRI entry tying both to it.
+  ValidationDataCollector collector(options.extra_certificates);
+  DssContent::SignatureEntry signer_part =
+      collector.add_path(key.certificate_der(), key.chain_der());
+  crypto::TimestampFacts stamp =
+      crypto::inspect_timestamp_digest(signature_timestamp, crypto::Digest{}, {});
+  if (stamp.tsa_certificate.empty()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "the time-stamping authority's certificate is not in its time-stamp token");
+  }
+  std::vector<Buffer> tsa_candidates = stamp.certificates;
+  tsa_candidates.insert(tsa_candidates.end(), key.chain_der().begin(), key.chain_der().end());
+  DssContent::SignatureEntry tsa_part = collector.add_path(stamp.tsa_certificate, tsa_candidates);
+  collector.add_signature(crypto::sha1_hex_upper(contents_value), {signer_part, tsa_part});
+  std::string dss = append_dss_revision(whole, collector.content());
   appended += dss;
   whole.insert(whole.end(), dss.begin(), dss.end());
   if (options.level == PadesLevel::BLTA) {
@@ -268,38 +342,153 @@ SignResult sign_pdf(ByteView input, KeySource& key, const SignOptions& options) 
   return result;
 }
 
+namespace {
+// Closes a descriptor when it goes out of scope.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int get() const { return fd_; }
+  // Closes now and reports whether the kernel accepted every write.
+  bool close() {
+    int fd = std::exchange(fd_, -1);
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+// The input file mapped read-only: its page-cache pages are hashed and parsed
+// where they are, never copied into a buffer of ours. (A file truncated by
+// someone else while it is being signed would fault; inputs are the desk's
+// own files.)
+class MappedInput {
+ public:
+  explicit MappedInput(const std::filesystem::path& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_.get() < 0) {
+      throw Error(ErrorCode::InputNotFound,
+                  "cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    struct stat info {};
+    if (::fstat(fd_.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      throw Error(ErrorCode::InvalidArgument, path.string() + " is not a regular file");
+    }
+    size_ = static_cast<std::size_t>(info.st_size);
+    if (size_ == 0) throw Error(ErrorCode::EmptyInput, path.string() + " is empty");
+    // MAP_POPULATE maps every page in one go instead of one fault per page.
+    void* at = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_.get(), 0);
+    if (at == MAP_FAILED) {
+      throw Error(ErrorCode::CorruptInput,
+                  "cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    data_ = static_cast<const std::uint8_t*>(at);
+  }
+  MappedInput(const MappedInput&) = delete;
+  MappedInput& operator=(const MappedInput&) = delete;
+  ~MappedInput() { ::munmap(const_cast<std::uint8_t*>(data_), size_); }
+  [[nodiscard]] int fd() const { return fd_.get(); }
+  [[nodiscard]] ByteView bytes() const { return {data_, size_}; }
+
+ private:
+  FileDescriptor fd_;
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+bool write_all_at(int fd, ByteView data, std::size_t offset) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data = data.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Copies the input into the output inside the kernel (copy_file_range: the
+// bytes never pass through user space; a clone on file systems that share
+// extents). Falls back to writing from the mapping where the kernel cannot.
+bool copy_input(const MappedInput& input, int output) {
+  const std::size_t size = input.bytes().size();
+  loff_t from = 0;
+  loff_t to = 0;
+  while (static_cast<std::size_t>(to) < size) {
+    ssize_t n =
+        ::copy_file_range(input.fd(), &from, output, &to, size - static_cast<std::size_t>(to), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) continue;
+    if (n == 0 || errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL) {
+      const auto done = static_cast<std::size_t>(to);
+      return write_all_at(output, input.bytes().subspan(done), done);
+    }
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 void sign_file(const std::filesystem::path& input, const std::filesystem::path& output,
                KeySource& key, const SignOptions& options) {
-  // One read of the input into an uninitialised buffer, one signing pass over
-  // it (no parse beyond the objects the signature revision touches), then the
-  // input and the appended revisions written as two large writes.
-  std::ifstream in(input, std::ios::binary);
-  if (!in) throw Error(ErrorCode::InputNotFound, "cannot open " + input.string());
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<std::size_t>(in.tellg());
-  in.seekg(0);
-  if (size == 0) throw Error(ErrorCode::EmptyInput, input.string() + " is empty");
-  std::unique_ptr<std::uint8_t[]> bytes(new std::uint8_t[size]);
-  in.read(reinterpret_cast<char*>(bytes.get()), static_cast<std::streamsize>(size));
-  if (!in) throw Error(ErrorCode::CorruptInput, "cannot read " + input.string());
-  const ByteView view(bytes.get(), size);
-  std::size_t signature_revision_size = 0;
-  std::string appended = signed_revisions(view, key, options, signature_revision_size);
-  // Write beside the target, then rename: a crash never leaves half a file.
+  // The input is mapped once; while this thread parses the last revision,
+  // hashes and signs, a second one copies the input to the output in the
+  // kernel. The appended revisions are then written at the end with one
+  // pwrite, and the file renamed into place (never half-written).
+  const MappedInput source(input);
+  const std::size_t size = source.bytes().size();
+  // A name of its own beside the target: signings of the same output running
+  // at once (a service's batch) never write into each other's file.
+  static std::atomic<unsigned> sequence{0};
   std::filesystem::path temporary = output;
+  temporary += std::to_string(::getpid()).insert(0, 1, '.');
+  temporary += std::to_string(sequence++).insert(0, 1, '-');
   temporary += ".part";
+  FileDescriptor out(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (out.get() < 0) {
+    throw Error(ErrorCode::OutputFailed,
+                "cannot write " + output.string() + ": " + std::strerror(errno));
+  }
+  auto discard = [&temporary] {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+  };
+  int copy_error = 0;  // errno of the copying thread, read after it has joined
+  std::string appended;
   {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.get()), static_cast<std::streamsize>(size));
-    out.write(appended.data(), static_cast<std::streamsize>(appended.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw Error(ErrorCode::OutputFailed, "cannot write " + output.string());
+    std::jthread copier([&] {
+      if (!copy_input(source, out.get())) copy_error = errno != 0 ? errno : EIO;
+    });
+    try {
+      std::size_t signature_revision_size = 0;
+      appended = signed_revisions(source.bytes(), key, options, signature_revision_size);
+    } catch (...) {
+      copier.join();
+      out.close();
+      discard();
+      throw;
     }
   }
-  std::filesystem::rename(temporary, output);
+  const ByteView tail(reinterpret_cast<const std::uint8_t*>(appended.data()), appended.size());
+  if (copy_error != 0 || !write_all_at(out.get(), tail, size) || !out.close()) {
+    const int why = copy_error != 0 ? copy_error : errno;
+    out.close();
+    discard();
+    throw Error(ErrorCode::OutputFailed,
+                "cannot write " + output.string() + ": " + std::strerror(why));
+  }
+  std::error_code renamed;
+  std::filesystem::rename(temporary, output, renamed);
+  if (renamed) {
+    discard();
+    throw Error(ErrorCode::OutputFailed,
+                "cannot write " + output.string() + ": " + renamed.message());
+  }
 }
 
 // ----------------------------------------------------------------------------- key helpers

@@ -95,7 +95,7 @@ PageBox visible_box(Document& doc, const Dict& page) {
 }
 
 std::string build_once(ByteView input, const SignatureFieldSpec& spec, std::size_t reserve,
-                       const ContentsMaker& make_contents) {
+                       const ContentsMaker& make_contents, Buffer* contents_value) {
   Document doc(input);
   std::optional<Ref> root = doc.root_ref();
   const Dict* catalog_in = doc.catalog();
@@ -240,6 +240,10 @@ std::string build_once(ByteView input, const SignatureFieldSpec& spec, std::size
   if (contents.size() > reserve) throw ContentsTooSmall{contents.size()};
   std::string hex = crypto::hex(contents);
   std::copy(hex.begin(), hex.end(), out.begin() + static_cast<std::ptrdiff_t>(contents_at + 1));
+  if (contents_value != nullptr) {
+    *contents_value = contents;
+    contents_value->resize(reserve, 0);
+  }
   return out;
 }
 
@@ -250,17 +254,16 @@ std::string stream_body(const Buffer& data) {
 }  // namespace
 
 std::string append_signature_revision(ByteView input, const SignatureFieldSpec& spec,
-                                      std::size_t reserve, const ContentsMaker& make_contents) {
+                                      std::size_t reserve, const ContentsMaker& make_contents,
+                                      Buffer* contents_value) {
   try {
-    return build_once(input, spec, reserve, make_contents);
+    return build_once(input, spec, reserve, make_contents, contents_value);
   } catch (const ContentsTooSmall& small) {
-    return build_once(input, spec, small.needed + 2048, make_contents);
+    return build_once(input, spec, small.needed + 2048, make_contents, contents_value);
   }
 }
 
-std::string append_dss_revision(ByteView input, const std::vector<Buffer>& certificates,
-                                const std::vector<Buffer>& ocsp_responses,
-                                const std::vector<Buffer>& crls) {
+std::string append_dss_revision(ByteView input, const DssContent& content) {
   Document doc(input);
   std::optional<Ref> root = doc.root_ref();
   const Dict* catalog_in = doc.catalog();
@@ -273,8 +276,10 @@ std::string append_dss_revision(ByteView input, const std::vector<Buffer>& certi
   if (const Object* existing = catalog.find("DSS")) {
     if (const Dict* d = doc.resolve_dict(*existing)) dss = *d;
   }
+  // One stream per item; the /DSS arrays and the /VRI entries refer to them.
   auto extend = [&](const char* key, const std::vector<Buffer>& items) {
-    if (items.empty()) return;
+    std::vector<Ref> refs;
+    if (items.empty()) return refs;
     Array array;
     if (const Object* current = dss.find(key)) {
       if (const Array* a = doc.resolve(*current).array()) array = *a;
@@ -283,12 +288,36 @@ std::string append_dss_revision(ByteView input, const std::vector<Buffer>& certi
       Ref ref{update.new_object_number(), 0};
       update.set_object(ref, stream_body(item));
       array.emplace_back(ref);
+      refs.push_back(ref);
     }
     dss.set(key, array);
+    return refs;
   };
-  extend("Certs", certificates);
-  extend("OCSPs", ocsp_responses);
-  extend("CRLs", crls);
+  const std::vector<Ref> certs = extend("Certs", content.certificates);
+  const std::vector<Ref> ocsps = extend("OCSPs", content.ocsp_responses);
+  const std::vector<Ref> crls = extend("CRLs", content.crls);
+
+  if (!content.signatures.empty()) {
+    Dict vri;
+    if (const Object* current = dss.find("VRI")) {
+      if (const Dict* d = doc.resolve_dict(*current)) vri = *d;
+    }
+    auto pick = [](const std::vector<Ref>& refs, const std::vector<std::size_t>& indices) {
+      Array array;
+      for (std::size_t i : indices) {
+        if (i < refs.size()) array.emplace_back(refs[i]);
+      }
+      return array;
+    };
+    for (const DssContent::SignatureEntry& signature : content.signatures) {
+      Dict entry;
+      if (Array a = pick(certs, signature.certificates); !a.empty()) entry.set("Cert", a);
+      if (Array a = pick(ocsps, signature.ocsp_responses); !a.empty()) entry.set("OCSP", a);
+      if (Array a = pick(crls, signature.crls); !a.empty()) entry.set("CRL", a);
+      vri.set(signature.key, entry);
+    }
+    dss.set("VRI", vri);
+  }
   Ref dss_ref{update.new_object_number(), 0};
   update.set_object(dss_ref, Object(dss));
   catalog.set("DSS", dss_ref);

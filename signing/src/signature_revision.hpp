@@ -26,14 +26,29 @@ using ContentsMaker = std::function<Buffer(const crypto::Digest& byte_range_dige
 
 // Returns the bytes to append to `input`. `reserve` is the /Contents capacity
 // in bytes; when the contents turn out larger, the revision is rebuilt once with
-// enough room.
+// enough room. `contents_value`, when given, receives the /Contents string as
+// written (the contents padded with zeros to the reserved size).
 std::string append_signature_revision(ByteView input, const SignatureFieldSpec& spec,
-                                      std::size_t reserve, const ContentsMaker& make_contents);
+                                      std::size_t reserve, const ContentsMaker& make_contents,
+                                      Buffer* contents_value = nullptr);
+
+// What a /DSS revision adds (all DER) and, per signature, which of it
+// validates that signature and its time-stamp (/VRI).
+struct DssContent {
+  std::vector<Buffer> certificates;
+  std::vector<Buffer> ocsp_responses;
+  std::vector<Buffer> crls;
+  struct SignatureEntry {
+    std::string key;  // upper-case hex SHA-1 of the signature's /Contents value
+    std::vector<std::size_t> certificates;  // indices into the lists above
+    std::vector<std::size_t> ocsp_responses;
+    std::vector<std::size_t> crls;
+  };
+  std::vector<SignatureEntry> signatures;
+};
 
 // Returns the bytes to append to `input` for a revision that adds (or extends)
-// the catalog's /DSS with certificates, OCSP responses and CRLs (all DER).
-std::string append_dss_revision(ByteView input, const std::vector<Buffer>& certificates,
-                                const std::vector<Buffer>& ocsp_responses,
-                                const std::vector<Buffer>& crls);
+// the catalog's /DSS, with a /VRI entry per signature of `content`.
+std::string append_dss_revision(ByteView input, const DssContent& content);
 
 }  // namespace sohoa::signing

@@ -117,19 +117,59 @@ DssData read_dss(Document& doc) {
   return data;
 }
 
+// "D:YYYYMMDDHHmmSS+07'00'" -> seconds since the epoch (0 when malformed).
+std::time_t pdf_date_to_time(const std::string& date) {
+  std::string d = date.rfind("D:", 0) == 0 ? date.substr(2) : date;
+  if (d.size() < 14 || !std::all_of(d.begin(), d.begin() + 14, ::isdigit)) return 0;
+  std::tm tm{};
+  tm.tm_year = std::stoi(d.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(d.substr(4, 2)) - 1;
+  tm.tm_mday = std::stoi(d.substr(6, 2));
+  tm.tm_hour = std::stoi(d.substr(8, 2));
+  tm.tm_min = std::stoi(d.substr(10, 2));
+  tm.tm_sec = std::stoi(d.substr(12, 2));
+  std::time_t t = timegm(&tm);
+  std::string zone = d.substr(14);
+  if (zone.size() >= 3 && (zone[0] == '+' || zone[0] == '-') && ::isdigit(zone[1]) != 0 &&
+      ::isdigit(zone[2]) != 0) {
+    int minutes = std::stoi(zone.substr(1, 2)) * 60;
+    if (zone.size() >= 6 && ::isdigit(zone[4]) != 0 && ::isdigit(zone[5]) != 0) {
+      minutes += std::stoi(zone.substr(4, 2));
+    }
+    t -= (zone[0] == '+' ? 1 : -1) * static_cast<std::time_t>(minutes) * 60;
+  }
+  return t;
+}
+
+// The times revocation data is judged against.
+struct RevocationTimes {
+  std::time_t signing = 0;     // the signature time-stamp, else /M, else `validation`
+  std::time_t validation = 0;  // now, or VerifyOptions::validation_time
+  std::int64_t grace = 0;      // seconds
+};
+
 struct RevocationOutcome {
   Finding finding;
   bool from_dss = false;
 };
 
+// Whose certificates a revocation finding is about.
+struct RevocationSubject {
+  std::string check;   // "revocation" (signer) or "timestamp" (time-stamping authority)
+  std::string prefix;  // code prefix: "" or "tsa-"
+  std::string en;      // "" or "time-stamping authority: "
+  std::string vi;
+};
+
 RevocationOutcome check_revocation(const std::vector<crypto::CertificateFacts>& chain,
                                    const DssData& dss, const VerifyOptions& options,
-                                   const std::vector<Buffer>& extra_certs) {
+                                   const std::vector<Buffer>& extra_certs,
+                                   const RevocationTimes& times, const RevocationSubject& who) {
   RevocationOutcome outcome;
   if (chain.size() < 2) {
-    outcome.finding =
-        not_checked("revocation", "no-chain", "revocation not checked: no certificate path",
-                    "chưa kiểm tra thu hồi: không có đường dẫn chứng thư");
+    outcome.finding = not_checked(who.check, who.prefix + "no-chain",
+                                  who.en + "revocation not checked: no certificate path",
+                                  who.vi + "chưa kiểm tra thu hồi: không có đường dẫn chứng thư");
     return outcome;
   }
   bool all_good_from_dss = true;
@@ -138,63 +178,97 @@ RevocationOutcome check_revocation(const std::vector<crypto::CertificateFacts>& 
     const Buffer& cert = chain[i].der;
     const Buffer& issuer = chain[i + 1].der;
     crypto::RevocationFacts best;
+    std::string stale_en;  // why the last status found was not used
+    std::string stale_vi;
+    // Takes `facts` when it says something and is fresh enough.
+    auto usable = [&](const crypto::RevocationFacts& facts, bool online) {
+      if (facts.state == crypto::RevocationState::Unknown) return false;
+      if (facts.state != crypto::RevocationState::Revoked) {
+        const char* kind = facts.from_ocsp ? "OCSP response" : "CRL";
+        const char* kind_vi = facts.from_ocsp ? "phản hồi OCSP" : "CRL";
+        if (facts.issued_at != 0 && facts.issued_at + times.grace < times.signing) {
+          stale_en = std::string(kind) + " produced at " + iso_time(facts.issued_at) +
+                     ", before the signing time " + iso_time(times.signing) + " (grace " +
+                     std::to_string(times.grace) + " s)";
+          stale_vi = std::string(kind_vi) + " lập lúc " + iso_time(facts.issued_at) +
+                     ", trước thời điểm ký " + iso_time(times.signing);
+          return false;
+        }
+        if (online && facts.next_update != 0 && facts.next_update < times.validation) {
+          stale_en = std::string(kind) + " expired: its nextUpdate " + iso_time(facts.next_update) +
+                     " is before the validation time " + iso_time(times.validation);
+          stale_vi = std::string(kind_vi) + " đã hết hạn: nextUpdate " +
+                     iso_time(facts.next_update) + " trước thời điểm kiểm tra " +
+                     iso_time(times.validation);
+          return false;
+        }
+      }
+      best = facts;
+      return true;
+    };
+    bool found = false;
     for (const Buffer& response : dss.ocsps) {
-      crypto::RevocationFacts facts =
-          crypto::check_ocsp(response, cert, issuer, options.trust_anchors, extra_certs);
-      if (facts.state != crypto::RevocationState::Unknown) {
-        best = facts;
+      if (usable(crypto::check_ocsp(response, cert, issuer, options.trust_anchors, extra_certs),
+                 false)) {
+        found = true;
         break;
       }
     }
-    if (best.state == crypto::RevocationState::Unknown) {
-      for (const Buffer& crl : dss.crls) {
-        crypto::RevocationFacts facts = crypto::check_crl(crl, cert, issuer);
-        if (facts.state != crypto::RevocationState::Unknown) {
-          best = facts;
-          break;
-        }
-      }
+    for (std::size_t k = 0; !found && k < dss.crls.size(); ++k) {
+      found = usable(crypto::check_crl(dss.crls[k], cert, issuer), false);
     }
-    if (best.state == crypto::RevocationState::Unknown && options.online_revocation) {
+    if (!found && options.online_revocation) {
       all_good_from_dss = false;
       try {
         std::string url = crypto::ocsp_url(cert);
         if (!url.empty()) {
           Buffer response = http_post(url, "application/ocsp-request",
                                       crypto::make_ocsp_request(cert, issuer).der);
-          best = crypto::check_ocsp(response, cert, issuer, options.trust_anchors, extra_certs);
+          found = usable(
+              crypto::check_ocsp(response, cert, issuer, options.trust_anchors, extra_certs), true);
         } else {
           for (const std::string& crl_url : crypto::crl_urls(cert)) {
-            best = crypto::check_crl(http_get(crl_url), cert, issuer);
-            if (best.state != crypto::RevocationState::Unknown) break;
+            found = usable(crypto::check_crl(http_get(crl_url), cert, issuer), true);
+            if (found) break;
           }
         }
       } catch (const Error& error) {
         best.detail = error.message();
       }
     }
-    if (best.state == crypto::RevocationState::Revoked) {
+    if (found && best.state == crypto::RevocationState::Revoked) {
       outcome.finding =
-          failed("revocation", "cert-revoked",
-                 "certificate revoked: " + chain[i].subject + " (" + best.detail + ")",
-                 "chứng thư số đã bị thu hồi: " + chain[i].subject);
+          failed(who.check, who.prefix + "cert-revoked",
+                 who.en + "certificate revoked: " + chain[i].subject + " (" + best.detail + ")",
+                 who.vi + "chứng thư số đã bị thu hồi: " + chain[i].subject);
       return outcome;
     }
-    if (best.state == crypto::RevocationState::Unknown) {
-      outcome.finding = not_checked("revocation", "revocation-unknown",
-                                    "no revocation information for " + chain[i].subject,
-                                    "không có thông tin thu hồi cho " + chain[i].subject);
+    if (!found && !stale_en.empty()) {
+      outcome.finding =
+          not_checked(who.check, who.prefix + "revocation-stale",
+                      who.en + "revocation data for " + chain[i].subject + " is stale: " + stale_en,
+                      who.vi + "dữ liệu thu hồi của " + chain[i].subject + " đã cũ: " + stale_vi);
+      return outcome;
+    }
+    if (!found) {
+      outcome.finding = not_checked(who.check, who.prefix + "revocation-unknown",
+                                    who.en + "no revocation information for " + chain[i].subject,
+                                    who.vi + "không có thông tin thu hồi cho " + chain[i].subject);
       return outcome;
     }
     details += (details.empty() ? "" : "; ") + best.detail;
   }
   outcome.from_dss = all_good_from_dss;
-  outcome.finding = passed(
-      "revocation", "not-revoked",
-      std::string("not revoked (") + (all_good_from_dss ? "DSS" : "online") + "): " + details,
-      std::string("chưa bị thu hồi (") + (all_good_from_dss ? "DSS" : "trực tuyến") + ")");
+  outcome.finding =
+      passed(who.check, who.prefix + "not-revoked",
+             who.en + "not revoked (" + (all_good_from_dss ? "DSS" : "online") + "): " + details,
+             who.vi + "chưa bị thu hồi (" + (all_good_from_dss ? "DSS" : "trực tuyến") + ")");
   return outcome;
 }
+
+const RevocationSubject kSigner{"revocation", "", "", ""};
+const RevocationSubject kTimestampAuthority{
+    "timestamp", "tsa-", "time-stamping authority: ", "đơn vị cấp dấu thời gian: "};
 
 bool has_failure(const std::vector<Finding>& findings) {
   return std::any_of(findings.begin(), findings.end(),
@@ -203,7 +277,11 @@ bool has_failure(const std::vector<Finding>& findings) {
 
 class Verifier {
  public:
-  Verifier(ByteView pdf, const VerifyOptions& options) : pdf_(pdf), options_(options) {}
+  Verifier(ByteView pdf, const VerifyOptions& options)
+      : pdf_(pdf),
+        options_(options),
+        now_(std::chrono::system_clock::to_time_t(
+            options.validation_time.value_or(std::chrono::system_clock::now()))) {}
 
   VerificationReport run() {
     VerificationReport report;
@@ -279,8 +357,10 @@ class Verifier {
     sig.sub_filter =
         dict->find("SubFilter") != nullptr ? std::string(dict->find("SubFilter")->name()) : "";
     sig.document_timestamp = sig.sub_filter == "ETSI.RFC3161";
+    signing_time_raw_.clear();
     if (const Object* m = dict->find("M"); m != nullptr && m->string() != nullptr) {
       sig.signing_time = pdf_date_to_iso(m->string()->bytes);
+      signing_time_raw_ = m->string()->bytes;
     }
     if (!check_byte_range(*dict, sig)) return;
     const pdf::String& contents = *dict->find("Contents")->string();
@@ -488,11 +568,13 @@ class Verifier {
     }
 
     // Signature time-stamp (B-T).
-    std::time_t validation_time = std::time(nullptr);
+    const std::time_t now = now_;
+    std::time_t validation_time = now;
     bool timestamp_ok = false;
+    crypto::TimestampFacts ts;
     if (cms.timestamp_token) {
-      crypto::TimestampFacts ts = crypto::inspect_timestamp(
-          *cms.timestamp_token, cms.signature_value, options_.trust_anchors);
+      ts = crypto::inspect_timestamp(*cms.timestamp_token, cms.signature_value,
+                                     options_.trust_anchors);
       if (ts.parsed && ts.signature_valid && ts.imprint_matches) {
         timestamp_ok = true;
         validation_time = ts.gen_time;
@@ -541,24 +623,56 @@ class Verifier {
                  "chứng thư số không được xác thực tới CA tin cậy"));
     }
 
+    // Revocation data must postdate the signing time: the time-stamp's, else
+    // the claimed /M, else now.
+    RevocationTimes times{now, now, options_.revocation_grace.count()};
+    if (timestamp_ok) {
+      times.signing = ts.gen_time;
+    } else if (const std::time_t claimed = pdf_date_to_time(signing_time_raw_); claimed != 0) {
+      times.signing = claimed;
+    }
     RevocationOutcome revocation;
     if (chain.trusted) {
-      revocation = check_revocation(chain.chain, dss_, options_, untrusted);
+      revocation = check_revocation(chain.chain, dss_, options_, untrusted, times, kSigner);
     } else {
       revocation.finding = not_checked("revocation", "no-chain", "revocation not checked",
                                        "chưa kiểm tra tình trạng thu hồi");
     }
     sig.findings.push_back(revocation.finding);
 
+    // The time-stamping authority's certificates, for the long-term levels:
+    // their validation data must be in the file too (or online).
+    RevocationOutcome tsa_revocation;
+    if (timestamp_ok) tsa_revocation = check_timestamp_authority(ts, untrusted, sig);
+
     if (!baseline) {
       sig.level = "-";
     } else if (!timestamp_ok) {
       sig.level = "B-B";
-    } else if (revocation.finding.status == CheckStatus::Passed && revocation.from_dss) {
+    } else if (revocation.finding.status == CheckStatus::Passed && revocation.from_dss &&
+               tsa_revocation.finding.status == CheckStatus::Passed && tsa_revocation.from_dss) {
       sig.level = "B-LT";
     } else {
       sig.level = "B-T";
     }
+  }
+
+  // The revocation status of the certificates of the authority that issued
+  // a valid time-stamp, as of its time (a finding is added when its path is trusted).
+  RevocationOutcome check_timestamp_authority(const crypto::TimestampFacts& ts,
+                                              const std::vector<Buffer>& more_certificates,
+                                              SignatureReport& sig) {
+    RevocationOutcome outcome;
+    if (ts.tsa_certificate.empty()) return outcome;
+    std::vector<Buffer> untrusted = ts.certificates;
+    untrusted.insert(untrusted.end(), more_certificates.begin(), more_certificates.end());
+    crypto::ChainResult chain = crypto::verify_chain(
+        ts.tsa_certificate, untrusted, options_.trust_anchors, ts.gen_time, {}, false);
+    if (!chain.trusted) return outcome;
+    RevocationTimes times{ts.gen_time, now_, options_.revocation_grace.count()};
+    outcome = check_revocation(chain.chain, dss_, options_, untrusted, times, kTimestampAuthority);
+    sig.findings.push_back(outcome.finding);
+    return outcome;
   }
 
   void check_document_timestamp(ByteView token, const crypto::Digest& digest,
@@ -586,6 +700,7 @@ class Verifier {
                                     "document time-stamp valid: " + sig.timestamp_time,
                                     "dấu thời gian tài liệu hợp lệ: " + sig.timestamp_time));
       sig.level = "DocTimeStamp";
+      (void)check_timestamp_authority(ts, dss_.certificates, sig);
     } else {
       sig.findings.push_back(failed("timestamp", "timestamp-invalid",
                                     "the document time-stamp does not verify: " + ts.error,
@@ -616,6 +731,8 @@ class Verifier {
 
   ByteView pdf_;
   const VerifyOptions& options_;
+  std::time_t now_;
+  std::string signing_time_raw_;  // /M of the signature being checked
   std::unique_ptr<Document> final_;
   std::vector<std::size_t> ends_;
   DssData dss_;

@@ -3,6 +3,8 @@
 // own verifier.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "signing_fixtures.hpp"
 #include "sohoa/core/error.hpp"
 #include "sohoa/signing/pades.hpp"
@@ -25,7 +27,7 @@ std::vector<std::uint8_t> bytes_of(const std::string& s) {
 }
 
 std::string sign_text(const std::string& pdf, const std::filesystem::path& p12,
-                      SignOptions options = {}) {
+                      const SignOptions& options = {}) {
   P12KeySource key(p12, Secret("1234"));
   auto result = signing::sign_pdf(bytes_of(pdf), key, options);
   return {result.pdf.begin(), result.pdf.end()};
@@ -181,6 +183,79 @@ TEST(Sign, RevokedSignerCannotReachLongTermLevel) {
   options.tsa_url = pki.tsa_url();
   options.extra_certificates = signing::load_pem_certificates(pki.ca_bundle());
   EXPECT_THROW(sign_text(minimal_pdf(), pki.p12("revoked"), options), Error);
+}
+
+// The file-to-file path (`sohoa sign IN -o OUT`): the output is the input
+// followed by a valid signature revision, and bad input or an unwritable
+// output gives a coded error with nothing left behind.
+TEST(SignFile, WritesTheInputThenAValidSignatureRevision) {
+  REQUIRE_PKI();
+  ScratchDir dir;
+  const std::string input = minimal_pdf();
+  write_text(dir / "in.pdf", input);
+  P12KeySource key(pki.p12("person"), Secret("1234"));
+  signing::sign_file(dir / "in.pdf", dir / "out.pdf", key, {});
+  const std::string output = read_text(dir / "out.pdf");
+  ASSERT_GT(output.size(), input.size());
+  EXPECT_EQ(output.compare(0, input.size(), input), 0);
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"in.pdf", "out.pdf"})) << "no temporary file left";
+  auto report = verify_text(output, pki);
+  ASSERT_EQ(report.signatures.size(), 1u);
+  EXPECT_TRUE(report.all_valid()) << signing::format_text(report);
+  EXPECT_TRUE(report.signatures[0].covers_whole_file);
+  CommandResult cms = openssl_cms_verify(dir / "out.pdf", 0, pki.ca_bundle());
+  EXPECT_NE(cms.output.find("Verification successful"), std::string::npos) << cms.output;
+
+  // Signing the signed file again, in place: two valid signatures.
+  signing::sign_file(dir / "out.pdf", dir / "out.pdf", key, {});
+  auto twice = verify_text(read_text(dir / "out.pdf"), pki);
+  EXPECT_EQ(twice.signatures.size(), 2u) << signing::format_text(twice);
+  EXPECT_TRUE(twice.all_valid()) << signing::format_text(twice);
+}
+
+ErrorCode sign_file_error(const std::filesystem::path& input, const std::filesystem::path& output) {
+  P12KeySource key(test_pki().p12("person"), Secret("1234"));
+  try {
+    signing::sign_file(input, output, key, {});
+  } catch (const Error& error) {
+    return error.code();
+  }
+  return ErrorCode::Internal;  // no error: the caller's expectation fails
+}
+
+TEST(SignFile, BadInputOrOutputIsACodedErrorAndLeavesNothing) {
+  REQUIRE_PKI();
+  ScratchDir dir;
+  write_text(dir / "empty.pdf", "");
+  write_text(dir / "not-a-pdf.pdf", "this is a letter, not a PDF\n");
+  const std::string pdf = minimal_pdf();
+  write_text(dir / "truncated.pdf", pdf.substr(0, pdf.size() / 2));
+  write_text(dir / "good.pdf", pdf);
+  EXPECT_EQ(sign_file_error(dir / "missing.pdf", dir / "a.pdf"), ErrorCode::InputNotFound);
+  EXPECT_EQ(sign_file_error(dir / "empty.pdf", dir / "b.pdf"), ErrorCode::EmptyInput);
+  EXPECT_EQ(sign_file_error(dir.path(), dir / "c.pdf"), ErrorCode::InvalidArgument);
+  EXPECT_EQ(sign_file_error(dir / "not-a-pdf.pdf", dir / "d.pdf"), ErrorCode::CorruptInput);
+  EXPECT_EQ(sign_file_error(dir / "truncated.pdf", dir / "e.pdf"), ErrorCode::CorruptInput);
+  EXPECT_EQ(sign_file_error(dir / "good.pdf", dir / "no-such-folder" / "f.pdf"),
+            ErrorCode::OutputFailed);
+  // Nothing was written: the folder holds only the inputs.
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"empty.pdf", "good.pdf", "not-a-pdf.pdf", "truncated.pdf"}));
+  // An existing output is left as it was when signing fails.
+  write_text(dir / "kept.pdf", "previous output");
+  EXPECT_EQ(sign_file_error(dir / "not-a-pdf.pdf", dir / "kept.pdf"), ErrorCode::CorruptInput);
+  EXPECT_EQ(read_text(dir / "kept.pdf"), "previous output");
+  EXPECT_EQ(read_text(dir / "good.pdf"), pdf);
 }
 
 }  // namespace

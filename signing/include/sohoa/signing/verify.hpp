@@ -2,6 +2,7 @@
 // Verification of the PDF signatures in a file: one report per signature, with
 // findings in Vietnamese and English that a person can act on.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -52,7 +53,14 @@ struct VerificationReport {
 
 struct VerifyOptions {
   std::vector<Buffer> trust_anchors;  // DER certificates; empty: nothing is trusted
-  bool online_revocation = false;     // ask OCSP/CRL servers when the DSS has nothing
+  bool online_revocation = false;     // ask OCSP/CRL servers when the DSS has nothing usable
+  // Revocation freshness: an OCSP response or CRL counts only when it was
+  // produced after the signing time (the signature time-stamp, else /M) less
+  // this grace; online answers must also not be past their nextUpdate at the
+  // validation time. Stale data is reported ("revocation-stale").
+  std::chrono::seconds revocation_grace = std::chrono::hours(24);
+  // The time the signatures are judged at; empty: now.
+  std::optional<std::chrono::system_clock::time_point> validation_time;
 };
 
 VerificationReport verify_pdf(ByteView pdf, const VerifyOptions& options);

@@ -2,13 +2,14 @@
 #include "sohoa/storage/sqlite_registry.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
 #include <utility>
 #include <variant>
 
-#include "sha256.hpp"
+#include "registry_shared.hpp"
 #include "sohoa/core/error.hpp"
 #include "sohoa/core/identifiers.hpp"
 #include "sohoa/storage/text_folding.hpp"
@@ -18,10 +19,11 @@ namespace sohoa::storage {
 
 namespace {
 
+using detail::AccessScope;
+using detail::ParsedQuery;
 using detail::SqliteConnection;
 using detail::SqliteQuery;
 using detail::SqliteTransaction;
-using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS registry_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,10 +88,21 @@ CREATE TABLE IF NOT EXISTS pages(
   page_number INTEGER NOT NULL,
   text TEXT NOT NULL,
   UNIQUE(document_id, page_number));
--- Folded text only (our folding, see text_folding.hpp); snippets are cut from
--- pages.text, so the index keeps no copy of the content.
-CREATE VIRTUAL TABLE IF NOT EXISTS page_index USING fts5(
-  body, content='', tokenize='unicode61 remove_diacritics 0');
+-- Folded text only (our folding, see text_folding.hpp) in `body`; `facets` holds
+-- one token per fixed property of the page (agency, class, dossier, person,
+-- procedure, month received) so the index itself narrows a search to what the
+-- viewer may see and to the filters. Snippets and ranking read pages.text, so
+-- the index keeps no copy of the content and no column sizes. Its rowid is
+-- minus the page's id: FTS5 scans ascending rowids markedly faster than
+-- descending ones, and a search wants the newest pages first.
+CREATE VIRTUAL TABLE IF NOT EXISTS page_search USING fts5(
+  body, facets, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+-- bm25's statistics, kept as pages are indexed: pages per folded word, and totals.
+CREATE TABLE IF NOT EXISTS search_terms(
+  term TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_totals(
+  id INTEGER PRIMARY KEY CHECK(id = 1), pages INTEGER NOT NULL, words INTEGER NOT NULL);
+INSERT OR IGNORE INTO search_totals(id, pages, words) VALUES(1, 0, 0);
 CREATE TABLE IF NOT EXISTS grants(
   id INTEGER PRIMARY KEY,
   grantor_agency TEXT NOT NULL,
@@ -124,222 +137,220 @@ CREATE TRIGGER IF NOT EXISTS versions_no_delete BEFORE DELETE ON document_versio
   BEGIN SELECT RAISE(ABORT, 'file versions are never deleted'); END;
 )sql";
 
-const std::string kGenesisHash(64, '0');
+// Bumped when page_search's content changes; an older registry is re-indexed on open.
+constexpr std::string_view kSearchIndexVersion = "2";
+// A text search ranks at most this many matching pages, the newest (see docs/registry.md).
+constexpr int kRankingWindow = 1000;
 
-std::int64_t millis(SystemTime time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-Error denied(const std::string& what) {
-  return Error(ErrorCode::InvalidArgument, "access denied: " + what);
-}
-
-// The canonical bytes a record's hash covers: each field length-prefixed, so no
-// two different records serialise alike.
-std::string audit_hash(const AuditRecord& record) {
-  std::string canonical = record.previous_hash;
-  for (const std::string& field :
-       {std::to_string(record.sequence), std::to_string(record.at_ms), record.agency, record.role,
-        record.account, record.action, record.subject, record.outcome}) {
-    canonical += '|' + std::to_string(field.size()) + ':' + field;
+// One index token for a fixed property of a page, in the `facets` column: the kind
+// letter and the value in hex, so any code or class is one token the tokenizer
+// keeps whole and no typed word (searched in `body` only) can meet it.
+std::string facet(char kind, std::string_view value) {
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::string token = "f";
+  token += kind;
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    token += kHex[byte >> 4U];
+    token += kHex[byte & 15U];
   }
-  return detail::sha256_hex(canonical);
+  return token;
+}
+
+std::string quoted_facet(char kind, std::string_view value) {
+  return '"' + facet(kind, value) + '"';
+}
+
+// The properties of a page that never change once it is filed.
+struct PageFacts {
+  std::string agency, dossier_code, personal_id, procedure_code, received_on, document_class;
+};
+
+std::string facet_text(const PageFacts& facts) {
+  return facet('a', facts.agency) + ' ' + facet('c', facts.agency + '\n' + facts.document_class) +
+         ' ' + facet('k', facts.document_class) + ' ' + facet('d', facts.dossier_code) + ' ' +
+         facet('i', facts.personal_id) + ' ' + facet('p', facts.procedure_code) + ' ' +
+         facet('m', facts.received_on.substr(0, 7));
 }
 
 AuditVerdict verify_chain(SqliteConnection& db) {
-  AuditVerdict verdict;
-  std::string previous = kGenesisHash;
-  auto rows = db.query(
-      "SELECT sequence, at_ms, agency, role, account, action, subject, outcome, previous_hash, "
-      "hash FROM audit_log ORDER BY sequence");
-  while (rows.step()) {
-    AuditRecord record{rows.integer(0), rows.integer(1), rows.text(2), rows.text(3), rows.text(4),
-                       rows.text(5),    rows.text(6),    rows.text(7), rows.text(8), rows.text(9)};
-    const std::int64_t expected = verdict.records + 1;
-    auto fail = [&](std::string problem) {
-      verdict.intact = false;
-      verdict.first_bad_sequence = record.sequence;
-      verdict.problem = std::move(problem);
-    };
-    if (record.sequence != expected) {
-      fail("record " + std::to_string(expected) + " is missing (next is " +
-           std::to_string(record.sequence) + ")");
-    } else if (record.previous_hash != previous) {
-      fail("record " + std::to_string(record.sequence) +
-           " does not follow the one before it (deleted, inserted or reordered)");
-    } else if (audit_hash(record) != record.hash) {
-      fail("record " + std::to_string(record.sequence) + " was changed after it was written");
-    }
-    if (!verdict.intact) return verdict;
-    previous = record.hash;
-    ++verdict.records;
-  }
-  verdict.head_hash = previous;
-  return verdict;
+  auto rows = db.query(std::string("SELECT ") + detail::kAuditColumns +
+                       " FROM audit_log ORDER BY sequence");
+  return detail::verify_audit_records([&]() -> std::optional<AuditRecord> {
+    if (!rows.step()) return std::nullopt;
+    return detail::read_audit(rows);
+  });
 }
 
-// What one viewer may see: its own agency's dossiers plus its active grants.
-// Every read goes through this class (the single place isolation is decided).
-class AccessScope {
+// The viewer's scope (AccessScope) as an FTS5 condition on the `facets` column:
+// an index-side narrowing; the SQL rule is still applied to every row it lets through.
+std::string facet_match(const AccessScope& scope) {
+  std::string match = "(" + quoted_facet('a', scope.viewer().agency);
+  for (const auto& grant : scope.grants()) {
+    switch (grant.scope) {
+      case GrantScope::All:
+        match += " OR " + quoted_facet('a', grant.grantor_agency);
+        break;
+      case GrantScope::Dossier:
+        match += " OR " + quoted_facet('d', grant.scope_value);
+        break;
+      case GrantScope::DocumentClass:
+        match += " OR " + quoted_facet('c', grant.grantor_agency + '\n' + grant.scope_value);
+        break;
+    }
+  }
+  return match + ")";
+}
+
+// A parsed query (registry_shared.hpp) as an FTS5 expression over folded text:
+// every group one quoted term (so nothing the user types is FTS syntax), a phrase
+// kept whole, a prefix group's term followed by `*`.
+std::string fts5_match(const ParsedQuery& parsed) {
+  std::string match;
+  for (const auto& group : parsed.groups) {
+    if (!match.empty()) match += ' ';
+    match += '"';
+    for (std::size_t i = 0; i < group.words.size(); ++i) match += (i ? " " : "") + group.words[i];
+    match += group.prefix ? "\"*" : "\"";
+  }
+  return match;
+}
+
+// The months ("YYYY-MM") a closed date range touches, as facet tokens ORed; empty
+// when the range is open or long (then only the SQL condition applies).
+std::string month_facets(const SearchQuery& query) {
+  constexpr int kMaxMonths = 36;
+  if (!query.received_from || !query.received_to) return {};
+  const auto from = iso_date(*query.received_from);
+  const auto to = iso_date(*query.received_to);
+  // Months counted from year 0: 12 * year + (month - 1).
+  auto month_number = [](const std::string& date) {
+    return std::stoi(date.substr(0, 4)) * 12 + std::stoi(date.substr(5, 2)) - 1;
+  };
+  const int first = month_number(from);
+  const int last = month_number(to);
+  if (first > last || last - first >= kMaxMonths) return {};
+  std::string match = "(";
+  for (int month = first; month <= last; ++month) {
+    if (month > first) match += " OR ";
+    match +=
+        quoted_facet('m', std::to_string(month / 12) + "-" + detail::two_digits(month % 12 + 1));
+  }
+  return match + ")";
+}
+
+// Writes pages to the search index and keeps bm25's statistics (pages per word,
+// total pages and words) in step; `flush` before the transaction commits.
+class SearchIndexWriter {
  public:
-  AccessScope(const Viewer& viewer, std::vector<Grant> grants)
-      : viewer_(viewer), grants_(std::move(grants)) {}
+  explicit SearchIndexWriter(SqliteConnection& db) : db_(db) {}
 
-  [[nodiscard]] const Grant* grant_covering(const std::string& agency,
-                                            const std::string& dossier_code,
-                                            const std::string& document_class) const {
-    for (const auto& grant : grants_) {
-      if (grant.grantor_agency != agency) continue;
-      if (grant.scope == GrantScope::All ||
-          (grant.scope == GrantScope::Dossier && grant.scope_value == dossier_code) ||
-          (grant.scope == GrantScope::DocumentClass && grant.scope_value == document_class)) {
-        return &grant;
-      }
+  void add(std::int64_t page_id, const std::string& text, const PageFacts& facts) {
+    const auto folded = fold_for_search(text);
+    db_.query("INSERT INTO page_search(rowid, body, facets) VALUES(?, ?, ?)")
+        .bind(1, -page_id)
+        .bind(2, folded)
+        .bind(3, facet_text(facts))
+        .run();
+    auto words = search_words(folded);
+    ++pages_;
+    words_ += static_cast<std::int64_t>(words.size());
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    for (auto& word : words) ++pages_per_term_[std::move(word)];
+  }
+
+  void flush() {
+    for (const auto& [term, pages] : pages_per_term_) {
+      db_.query(
+             "INSERT INTO search_terms(term, pages) VALUES(?, ?) "
+             "ON CONFLICT(term) DO UPDATE SET pages = pages + excluded.pages")
+          .bind(1, term)
+          .bind(2, pages)
+          .run();
     }
-    return nullptr;
-  }
-
-  // A document (or, with an empty class, a dossier's own record: then a class
-  // grant counts when the dossier holds a document of that class).
-  [[nodiscard]] bool covers(const std::string& agency, const std::string& dossier_code,
-                            const std::string& document_class) const {
-    return agency == viewer_.agency ||
-           grant_covering(agency, dossier_code, document_class) != nullptr;
-  }
-
-  [[nodiscard]] std::string provenance(const std::string& agency, const std::string& dossier_code,
-                                       const std::string& document_class) const {
-    if (agency == viewer_.agency) return "own agency";
-    const Grant* grant = grant_covering(agency, dossier_code, document_class);
-    return grant ? "grant #" + std::to_string(grant->id) + " from " + agency : "";
-  }
-
-  [[nodiscard]] bool has_class_grant_from(const std::string& agency) const {
-    return std::any_of(grants_.begin(), grants_.end(), [&](const Grant& grant) {
-      return grant.grantor_agency == agency && grant.scope == GrantScope::DocumentClass;
-    });
-  }
-
-  // The same rule as SQL over `d` (dossiers) and `doc` (documents), with its parameters.
-  void append_sql(std::string& sql, std::vector<std::string>& parameters) const {
-    sql += "(d.agency = ?";
-    parameters.push_back(viewer_.agency);
-    for (const auto& grant : grants_) {
-      switch (grant.scope) {
-        case GrantScope::All:
-          sql += " OR d.agency = ?";
-          parameters.push_back(grant.grantor_agency);
-          break;
-        case GrantScope::Dossier:
-          sql += " OR (d.agency = ? AND d.code = ?)";
-          parameters.push_back(grant.grantor_agency);
-          parameters.push_back(grant.scope_value);
-          break;
-        case GrantScope::DocumentClass:
-          sql += " OR (d.agency = ? AND doc.document_class = ?)";
-          parameters.push_back(grant.grantor_agency);
-          parameters.push_back(grant.scope_value);
-          break;
-      }
-    }
-    sql += ")";
+    db_.query("UPDATE search_totals SET pages = pages + ?, words = words + ? WHERE id = 1")
+        .bind(1, pages_)
+        .bind(2, words_)
+        .run();
+    pages_per_term_.clear();
+    pages_ = words_ = 0;
   }
 
  private:
-  const Viewer& viewer_;
-  std::vector<Grant> grants_;
+  SqliteConnection& db_;
+  std::map<std::string, std::int64_t> pages_per_term_;
+  std::int64_t pages_ = 0;
+  std::int64_t words_ = 0;
 };
 
-// A query's words turned into an FTS5 expression over folded text: every term
-// quoted (so nothing the user types is FTS syntax), phrases kept, `word*` a prefix.
-struct ParsedQuery {
-  std::string match;               // empty = no text condition
-  std::vector<std::string> words;  // folded words, for snippets
-  std::vector<std::string> prefixes;
+// Okapi BM25 as FTS5's bm25() computes it (k1 = 1.2, b = 0.75, negated: lower is
+// better), over our folded words: a phrase counts as its words, a prefix as every
+// word it starts. Computed here from the page text and search_terms because
+// FTS5's bm25() re-reads each term's whole posting list per query to count it.
+class Bm25 {
+ public:
+  Bm25(SqliteConnection& db, const ParsedQuery& query) {
+    auto totals = db.query("SELECT pages, words FROM search_totals WHERE id = 1");
+    if (totals.step()) {
+      pages_ = static_cast<double>(totals.integer(0));
+      average_length_ = pages_ > 0 ? static_cast<double>(totals.integer(1)) / pages_ : 1;
+    }
+    totals.run();
+    std::set<std::string> seen;
+    for (const auto& word : query.words) {
+      if (!seen.insert(word).second) continue;
+      auto count = db.query("SELECT pages FROM search_terms WHERE term = ?");
+      count.bind(1, word);
+      terms_.push_back({word, false, idf(count.step() ? count.integer(0) : 0)});
+      count.run();
+    }
+    for (const auto& prefix : query.prefixes) {
+      if (!seen.insert(prefix + "*").second) continue;
+      std::string end = prefix;
+      end.back() = static_cast<char>(end.back() + 1);
+      auto count = db.query("SELECT total(pages) FROM search_terms WHERE term >= ? AND term < ?");
+      count.bind(1, prefix).bind(2, end);
+      count.step();
+      terms_.push_back({prefix, true, idf(static_cast<std::int64_t>(count.real(0)))});
+      count.run();
+    }
+  }
+
+  [[nodiscard]] double score(const std::string& text) const {
+    constexpr double kK1 = 1.2;
+    constexpr double kB = 0.75;
+    const auto words = search_words(fold_for_search(text));
+    const double length_factor =
+        kK1 * (1 - kB + kB * static_cast<double>(words.size()) / average_length_);
+    double score = 0;
+    for (const auto& term : terms_) {
+      const auto frequency = static_cast<double>(
+          std::count_if(words.begin(), words.end(), [&](const std::string& word) {
+            return term.prefix ? word.starts_with(term.text) : word == term.text;
+          }));
+      score += term.idf * frequency * (kK1 + 1) / (frequency + length_factor);
+    }
+    return -score;
+  }
+
+ private:
+  struct Term {
+    std::string text;
+    bool prefix;
+    double idf;
+  };
+
+  [[nodiscard]] double idf(std::int64_t pages_with_term) const {
+    const double hits = std::min(pages_, static_cast<double>(pages_with_term));
+    const double idf = std::log((pages_ - hits + 0.5) / (hits + 0.5));
+    return idf > 0 ? idf : 1e-6;
+  }
+
+  double pages_ = 0;
+  double average_length_ = 1;
+  std::vector<Term> terms_;
 };
-
-ParsedQuery parse_query(std::string_view text) {
-  ParsedQuery parsed;
-  auto add_group = [&](std::string_view raw, bool phrase) {
-    const bool prefix = !phrase && !raw.empty() && raw.back() == '*';
-    const auto words = search_words(fold_for_search(prefix ? raw.substr(0, raw.size() - 1) : raw));
-    if (words.empty()) return;
-    std::string term = "\"";
-    for (std::size_t i = 0; i < words.size(); ++i) {
-      term += (i ? " " : "") + words[i];
-      if (prefix && i + 1 == words.size()) {
-        parsed.prefixes.push_back(words[i]);
-      } else {
-        parsed.words.push_back(words[i]);
-      }
-    }
-    term += prefix ? "\"*" : "\"";
-    if (!parsed.match.empty()) parsed.match += ' ';
-    parsed.match += term;
-  };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == '"') {
-      const auto end = text.find('"', i + 1);
-      const auto stop = end == std::string_view::npos ? text.size() : end;
-      add_group(text.substr(i + 1, stop - i - 1), true);
-      i = stop + 1;
-    } else if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n') {
-      ++i;
-    } else {
-      auto end = text.find_first_of(" \t\n\"", i);
-      if (end == std::string_view::npos) end = text.size();
-      add_group(text.substr(i, end - i), false);
-      i = end;
-    }
-  }
-  return parsed;
-}
-
-// The original text around the first match, matched words in [brackets]. Works
-// on the original so the officer reads the accents; words are found by folding
-// each one, which keeps word positions (text_folding.hpp).
-std::string make_snippet(const std::string& text, const ParsedQuery& query) {
-  struct Word {
-    std::size_t begin, end;
-    bool hit;
-  };
-  std::vector<Word> words;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto begin = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > begin) {
-      bool hit = false;
-      for (const auto& folded : search_words(fold_for_search(text.substr(begin, i - begin)))) {
-        hit = hit || std::find(query.words.begin(), query.words.end(), folded) != query.words.end();
-        for (const auto& prefix : query.prefixes) hit = hit || folded.starts_with(prefix);
-      }
-      words.push_back({begin, i, hit});
-    }
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  }
-  if (words.empty()) return {};
-  constexpr std::size_t kBefore = 6;
-  constexpr std::size_t kSpan = 18;
-  std::size_t first = 0;
-  while (first < words.size() && !words[first].hit) ++first;
-  if (first == words.size()) first = 0;
-  const std::size_t from = first > kBefore ? first - kBefore : 0;
-  const std::size_t to = std::min(words.size(), from + kSpan);
-  std::string snippet = from > 0 ? "… " : "";
-  for (std::size_t w = from; w < to; ++w) {
-    const auto word = text.substr(words[w].begin, words[w].end - words[w].begin);
-    snippet += words[w].hit ? "[" + word + "]" : word;
-    if (w + 1 < to) snippet += ' ';
-  }
-  if (to < words.size()) snippet += " …";
-  return snippet;
-}
-
-std::string two_digits(int number) {
-  return (number < 10 ? "0" : "") + std::to_string(number);
-}
 
 class SqliteRegistry final : public Registry {
  public:
@@ -349,26 +360,25 @@ class SqliteRegistry final : public Registry {
     if (!options_.blobs) throw Error(ErrorCode::InvalidArgument, "the registry needs a blob store");
     SqliteTransaction transaction(db_);
     db_.execute(kSchema);
+    auto version = db_.query("SELECT value FROM registry_meta WHERE key = 'search_index'");
+    const bool current = version.step() && version.text(0) == kSearchIndexVersion;
+    version.run();
+    if (!current) rebuild_search_index();
     transaction.commit();
   }
 
   Receipt receive_dossier(const DossierIntake& intake, const Viewer& by) override {
     std::lock_guard lock(mutex_);
     if (intake.unit_code.empty()) throw Error(ErrorCode::InvalidArgument, "no receiving unit code");
-    if (by.agency != intake.unit_code)
-      throw denied(by.agency + " cannot receive for " + intake.unit_code);
-    if (!parse_personal_id(intake.personal_id)) {
-      throw Error(ErrorCode::InvalidArgument,
-                  "not a 12-digit personal identification number: " + intake.personal_id);
-    }
+    detail::check_intake(intake, by);
     const Date received = intake.received_on;
-    if (!received.ok()) throw Error(ErrorCode::InvalidArgument, "no date of receipt");
     const Date due = options_.holidays.due_date(received, intake.processing_working_days);
     const auto day = iso_date(received);
+    const auto preprinted = detail::check_preprinted_code(intake);
 
     SqliteTransaction transaction(db_);
     std::string code;
-    if (intake.preprinted_code.empty()) {
+    if (!preprinted) {
       auto counter = db_.query(
           "INSERT INTO daily_counters(unit_code, day, last_sequence) VALUES(?, ?, 1) "
           "ON CONFLICT(unit_code, day) DO UPDATE SET last_sequence = last_sequence + 1 "
@@ -378,13 +388,7 @@ class SqliteRegistry final : public Registry {
       code = format_dossier_code(intake.unit_code, received, static_cast<int>(counter.integer(0)));
       counter.run();
     } else {
-      const auto parsed = parse_dossier_code(intake.preprinted_code);
-      if (!parsed || parsed->agency != intake.unit_code || parsed->result_number != 0 ||
-          format_dossier_code(intake.unit_code, received, parsed->sequence) != parsed->text()) {
-        throw Error(ErrorCode::InvalidArgument, "the pre-printed code " + intake.preprinted_code +
-                                                    " is not a dossier code of this unit and day");
-      }
-      code = parsed->text();
+      code = preprinted->text();
       // Later generated codes continue after the pre-printed number.
       db_.query(
              "INSERT INTO daily_counters(unit_code, day, last_sequence) VALUES(?, ?, ?) "
@@ -392,10 +396,10 @@ class SqliteRegistry final : public Registry {
              "last_sequence = max(last_sequence, excluded.last_sequence)")
           .bind(1, intake.unit_code)
           .bind(2, day)
-          .bind(3, parsed->sequence)
+          .bind(3, preprinted->sequence)
           .run();
     }
-    const auto now = millis(options_.now());
+    const auto now = detail::millis(options_.now());
     db_.query(
            "INSERT INTO dossiers(code, unit_code, agency, received_on, due_on, procedure_code, "
            "title, applicant_name, personal_id, status, created_at) "
@@ -418,8 +422,7 @@ class SqliteRegistry final : public Registry {
 
     Receipt receipt;
     receipt.dossier = *load_dossier(code);
-    receipt.qr_payload = code + "|" + intake.procedure_code + "|" + intake.personal_id +
-                         "|Giấy tiếp nhận hồ sơ và hẹn trả kết quả|" + iso_date(due);
+    receipt.qr_payload = detail::receipt_qr_payload(code, intake, due);
     return receipt;
   }
 
@@ -429,20 +432,14 @@ class SqliteRegistry final : public Registry {
     SqliteTransaction transaction(db_);
     auto dossier = load_dossier(dossier_code);
     if (!dossier || dossier->agency != by.agency) {
-      throw denied(std::string(dossier_code) + " is not a dossier of " + by.agency);
+      throw detail::access_denied(std::string(dossier_code) + " is not a dossier of " + by.agency);
     }
-    if (static_cast<int>(to) != static_cast<int>(dossier->status) + 1) {
-      throw Error(ErrorCode::InvalidArgument,
-                  "a dossier goes " + std::string(to_string(dossier->status)) + " -> " +
-                      std::string(to_string(static_cast<DossierStatus>(
-                          std::min(4, static_cast<int>(dossier->status) + 1)))) +
-                      ", not to " + std::string(to_string(to)));
-    }
+    detail::check_status_step(dossier->status, to);
     db_.query("UPDATE dossiers SET status = ? WHERE id = ?")
         .bind(1, static_cast<int>(to))
         .bind(2, dossier->id)
         .run();
-    record_status(dossier->id, to, by, millis(options_.now()));
+    record_status(dossier->id, to, by, detail::millis(options_.now()));
     append_audit(by, "advance-status", dossier->code, std::string(to_string(to)));
     transaction.commit();
     dossier->status = to;
@@ -470,22 +467,22 @@ class SqliteRegistry final : public Registry {
     SqliteTransaction transaction(db_);
     auto dossier = load_dossier(dossier_code);
     if (!dossier || dossier->agency != by.agency) {
-      throw denied(std::string(dossier_code) + " is not a dossier of " + by.agency);
+      throw detail::access_denied(std::string(dossier_code) + " is not a dossier of " + by.agency);
     }
     auto counts = db_.query("SELECT document_count, result_count FROM dossiers WHERE id = ?");
     counts.bind(1, dossier->id).step();
     const int documents = static_cast<int>(counts.integer(0));
     const int results = static_cast<int>(counts.integer(1));
     counts.run();
-    const std::string code = document.is_result ? format_result_code(dossier->code, results + 1)
-                                                : dossier->code + "." + two_digits(documents + 1);
+    const std::string code = detail::document_code(dossier->code, document.is_result,
+                                                   (document.is_result ? results : documents) + 1);
     db_.query(document.is_result
                   ? "UPDATE dossiers SET result_count = result_count + 1 WHERE id = ?"
                   : "UPDATE dossiers SET document_count = document_count + 1 "
                     "WHERE id = ?")
         .bind(1, dossier->id)
         .run();
-    const auto now = millis(options_.now());
+    const auto now = detail::millis(options_.now());
     const auto& m = document.metadata;
     db_.query(
            "INSERT INTO documents(dossier_id, code, document_class, number_symbol, issued_on, "
@@ -509,17 +506,28 @@ class SqliteRegistry final : public Registry {
         .run();
     const auto document_id = db_.last_insert_id();
     insert_version(document_id, 1, blob, document.media_type, "digitised", by, now);
+    const PageFacts facts{dossier->agency,
+                          dossier->code,
+                          dossier->personal_id,
+                          dossier->procedure_code,
+                          iso_date(dossier->received_on),
+                          m.document_class};
+    std::vector<std::int64_t> page_ids;
     for (std::size_t page = 0; page < document.page_texts.size(); ++page) {
       db_.query("INSERT INTO pages(document_id, page_number, text) VALUES(?, ?, ?)")
           .bind(1, document_id)
           .bind(2, static_cast<std::int64_t>(page + 1))
           .bind(3, document.page_texts[page])
           .run();
-      db_.query("INSERT INTO page_index(rowid, body) VALUES(?, ?)")
-          .bind(1, db_.last_insert_id())
-          .bind(2, fold_for_search(document.page_texts[page]))
-          .run();
+      page_ids.push_back(db_.last_insert_id());
     }
+    // Last page first: index rowids (minus the page ids) then ascend, as FTS5
+    // wants within a transaction (a smaller rowid makes it write out a segment).
+    SearchIndexWriter index(db_);
+    for (std::size_t page = page_ids.size(); page-- > 0;) {
+      index.add(page_ids[page], document.page_texts[page], facts);
+    }
+    index.flush();
     append_audit(by, "add-document", code, blob.sha256);
     transaction.commit();
     return *load_document(document_id);
@@ -532,10 +540,11 @@ class SqliteRegistry final : public Registry {
     SqliteTransaction transaction(db_);
     auto document = load_document(document_id);
     if (!document || document->agency != by.agency) {
-      throw denied("document " + std::to_string(document_id) + " is not one of " + by.agency);
+      throw detail::access_denied("document " + std::to_string(document_id) + " is not one of " +
+                                  by.agency);
     }
     const int version = document->latest.version + 1;
-    const auto now = millis(options_.now());
+    const auto now = detail::millis(options_.now());
     insert_version(document_id, version, blob, document->latest.media_type, std::string(reason), by,
                    now);
     append_audit(by, "add-version", document->code + " v" + std::to_string(version), blob.sha256);
@@ -556,8 +565,7 @@ class SqliteRegistry final : public Registry {
     while (ids.step()) document_ids.push_back(ids.integer(0));
     for (const auto id : document_ids) {
       auto document = load_document(id);
-      if (document && scope.covers(document->agency, document->dossier_code,
-                                   document->metadata.document_class)) {
+      if (document && scope.covers(*document)) {
         visible.push_back(std::move(*document));
       }
     }
@@ -573,11 +581,10 @@ class SqliteRegistry final : public Registry {
     const auto document = visible_document(document_id, viewer);
     std::vector<DocumentVersion> all;
     if (document) {
-      auto rows = db_.query(
-          "SELECT document_id, version, blob_sha256, size, media_type, reason, created_by, "
-          "created_at FROM document_versions WHERE document_id = ? ORDER BY version");
+      auto rows = db_.query(std::string("SELECT ") + detail::kVersionColumns +
+                            " FROM document_versions WHERE document_id = ? ORDER BY version");
       rows.bind(1, document_id);
-      while (rows.step()) all.push_back(read_version(rows));
+      while (rows.step()) all.push_back(detail::read_version(rows));
     }
     append_audit(viewer, "list-versions", document ? document->code : std::to_string(document_id),
                  document ? std::to_string(all.size()) + " versions" : "not found or not visible");
@@ -592,11 +599,10 @@ class SqliteRegistry final : public Registry {
     const auto document = visible_document(document_id, viewer);
     std::optional<DocumentVersion> wanted;
     if (document) {
-      auto row = db_.query(
-          "SELECT document_id, version, blob_sha256, size, media_type, reason, created_by, "
-          "created_at FROM document_versions WHERE document_id = ? AND version = ?");
+      auto row = db_.query(std::string("SELECT ") + detail::kVersionColumns +
+                           " FROM document_versions WHERE document_id = ? AND version = ?");
       row.bind(1, document_id).bind(2, version == 0 ? document->latest.version : version);
-      if (row.step()) wanted = read_version(row);
+      if (row.step()) wanted = detail::read_version(row);
     }
     const std::string subject = (document ? document->code : std::to_string(document_id)) + " v" +
                                 std::to_string(wanted ? wanted->version : version);
@@ -623,7 +629,7 @@ class SqliteRegistry final : public Registry {
     std::lock_guard lock(mutex_);
     SqliteTransaction transaction(db_);
     const auto scope = access_scope(viewer);
-    const ParsedQuery parsed = parse_query(query.text);
+    const ParsedQuery parsed = detail::parse_search_text(query.text);
     std::vector<std::string> text_parameters;
     std::string where;
     auto add = [&](const std::optional<std::string>& value, const char* condition) {
@@ -643,52 +649,75 @@ class SqliteRegistry final : public Registry {
     if (query.received_from) add(iso_date(*query.received_from), "d.received_on >= ?");
     if (query.received_to) add(iso_date(*query.received_to), "d.received_on <= ?");
     where += " AND ";
-    scope.append_sql(where, text_parameters);
+    scope.append_sql(where, text_parameters, [] { return std::string("?"); });
 
-    const bool selective = query.dossier_code || query.personal_id;
-    std::string sql =
-        "SELECT p.id, p.page_number, p.text, doc.id, doc.code, doc.document_class, d.code, "
-        "d.agency, d.personal_id, ";
-    if (parsed.match.empty()) {
-      sql +=
-          "0 FROM dossiers d JOIN documents doc ON doc.dossier_id = d.id "
-          "JOIN pages p ON p.document_id = doc.id WHERE 1" +
-          where + " ORDER BY d.received_on DESC, p.id LIMIT ?";
-    } else if (selective) {
-      // Few dossiers: walk them and probe the index by rowid (FTS5 seeks).
-      sql +=
-          "bm25(page_index) FROM dossiers d CROSS JOIN documents doc CROSS JOIN pages p "
-          "CROSS JOIN page_index WHERE doc.dossier_id = d.id AND p.document_id = doc.id "
-          "AND page_index.rowid = p.id AND page_index MATCH ?" +
-          where + " ORDER BY bm25(page_index) LIMIT ?";
+    const int limit = std::max(1, query.limit);
+    const std::string columns = std::string("SELECT ") + detail::kSearchHitColumns + " ";
+    std::string sql;
+    std::string match;
+    if (parsed.groups.empty()) {
+      sql = columns +
+            "FROM dossiers d JOIN documents doc ON doc.dossier_id = d.id "
+            "JOIN pages p ON p.document_id = doc.id WHERE 1" +
+            where + " ORDER BY d.received_on DESC, p.id LIMIT ?";
     } else {
-      sql +=
-          "bm25(page_index) FROM page_index JOIN pages p ON p.id = page_index.rowid "
-          "JOIN documents doc ON doc.id = p.document_id JOIN dossiers d ON d.id = "
-          "doc.dossier_id WHERE page_index MATCH ?" +
-          where + " ORDER BY bm25(page_index) LIMIT ?";
+      // The index narrows by scope and filters itself (facets), newest page
+      // first, and stops after the ranking window; the SQL conditions still
+      // decide every row.
+      match = "body : (" + fts5_match(parsed) + ") AND facets : " + facet_match(scope);
+      auto narrow = [&](const std::optional<std::string>& value, char kind) {
+        if (value) match += " AND facets : " + quoted_facet(kind, *value);
+      };
+      narrow(query.dossier_code, 'd');
+      narrow(query.personal_id, 'i');
+      narrow(query.procedure_code, 'p');
+      narrow(query.document_class, 'k');
+      narrow(query.agency, 'a');
+      if (const auto months = month_facets(query); !months.empty()) {
+        match += " AND facets : " + months;
+      }
+      sql = columns +
+            "FROM page_search CROSS JOIN pages p CROSS JOIN documents doc CROSS JOIN dossiers d "
+            "WHERE page_search MATCH ? AND p.id = -page_search.rowid AND doc.id = p.document_id "
+            "AND d.id = doc.dossier_id" +
+            where + " ORDER BY page_search.rowid LIMIT ?";
     }
     auto rows = db_.query(sql);
     int index = 1;
-    if (!parsed.match.empty()) rows.bind(index++, parsed.match);
+    if (!match.empty()) rows.bind(index++, match);
     for (const auto& parameter : text_parameters) rows.bind(index++, parameter);
-    rows.bind(index, std::max(1, query.limit));
-    std::vector<SearchHit> hits;
-    while (rows.step()) {
+    rows.bind(index, match.empty() ? limit : kRankingWindow);
+    struct Candidate {
       SearchHit hit;
-      hit.page_id = rows.integer(0);
-      hit.page_number = static_cast<int>(rows.integer(1));
-      hit.snippet = make_snippet(rows.text(2), parsed);
-      hit.document_id = rows.integer(3);
-      hit.document_code = rows.text(4);
-      hit.document_class = rows.text(5);
-      hit.dossier_code = rows.text(6);
-      hit.agency = rows.text(7);
-      hit.personal_id = rows.text(8);
-      hit.score = rows.real(9);
-      hits.push_back(std::move(hit));
+      std::string text;
+    };
+    std::vector<Candidate> candidates;
+    while (rows.step()) {
+      candidates.push_back({detail::read_search_hit(rows), rows.text(2)});
     }
-    append_audit(viewer, "search", describe(query), std::to_string(hits.size()) + " hits");
+    const bool window_full =
+        !match.empty() && candidates.size() == static_cast<std::size_t>(kRankingWindow);
+    if (!match.empty()) {
+      const Bm25 bm25(db_, parsed);
+      for (auto& candidate : candidates) candidate.hit.score = bm25.score(candidate.text);
+      // Best first; among equals, the newest page.
+      std::stable_sort(
+          candidates.begin(), candidates.end(),
+          [](const Candidate& a, const Candidate& b) { return a.hit.score < b.hit.score; });
+    }
+    if (candidates.size() > static_cast<std::size_t>(limit)) {
+      candidates.resize(static_cast<std::size_t>(limit));
+    }
+    std::vector<SearchHit> hits;
+    for (auto& candidate : candidates) {
+      candidate.hit.snippet = detail::make_snippet(candidate.text, parsed);
+      hits.push_back(std::move(candidate.hit));
+    }
+    append_audit(viewer, "search", detail::describe_search(query),
+                 std::to_string(hits.size()) + " hits" +
+                     (window_full ? " (ranked among the newest " + std::to_string(kRankingWindow) +
+                                        " matches)"
+                                  : ""));
     transaction.commit();
     return hits;
   }
@@ -709,8 +738,7 @@ class SqliteRegistry final : public Registry {
     for (const auto& [id, received_on, procedure] : candidates) {
       auto document = load_document(id);
       if (!document) continue;
-      auto provenance = scope.provenance(document->agency, document->dossier_code,
-                                         document->metadata.document_class);
+      auto provenance = scope.provenance(*document);
       if (provenance.empty()) continue;
       found.push_back(
           {std::move(*document), parse_iso_date(received_on), procedure, std::move(provenance)});
@@ -724,15 +752,7 @@ class SqliteRegistry final : public Registry {
 
   Grant grant(const Grant& grant, const Viewer& by) override {
     std::lock_guard lock(mutex_);
-    if (grant.grantor_agency != by.agency) {
-      throw denied(by.agency + " cannot share the dossiers of " + grant.grantor_agency);
-    }
-    if (grant.grantee_agency.empty() || grant.grantee_agency == grant.grantor_agency) {
-      throw Error(ErrorCode::InvalidArgument, "a grant needs another agency as grantee");
-    }
-    if ((grant.scope == GrantScope::All) != grant.scope_value.empty()) {
-      throw Error(ErrorCode::InvalidArgument, "a class or dossier grant names its scope");
-    }
+    detail::check_new_grant(grant, by);
     SqliteTransaction transaction(db_);
     db_.query(
            "INSERT INTO grants(grantor_agency, grantee_agency, scope, scope_value, expires_at, "
@@ -741,9 +761,9 @@ class SqliteRegistry final : public Registry {
         .bind(2, grant.grantee_agency)
         .bind(3, static_cast<int>(grant.scope))
         .bind(4, grant.scope_value)
-        .bind(5, millis(grant.expires_at))
+        .bind(5, detail::millis(grant.expires_at))
         .bind(6, by.account)
-        .bind(7, millis(options_.now()))
+        .bind(7, detail::millis(options_.now()))
         .run();
     Grant stored = grant;
     stored.id = db_.last_insert_id();
@@ -767,11 +787,11 @@ class SqliteRegistry final : public Registry {
     std::lock_guard lock(mutex_);
     SqliteTransaction transaction(db_);
     std::vector<Grant> all;
-    auto rows = db_.query(
-        "SELECT id, grantor_agency, grantee_agency, scope, scope_value, expires_at, revoked "
-        "FROM grants WHERE grantor_agency = ?1 OR grantee_agency = ?1 ORDER BY id");
+    auto rows =
+        db_.query(std::string("SELECT ") + detail::kGrantColumns +
+                  " FROM grants WHERE grantor_agency = ?1 OR grantee_agency = ?1 ORDER BY id");
     rows.bind(1, viewer.agency);
-    while (rows.step()) all.push_back(read_grant(rows));
+    while (rows.step()) all.push_back(detail::read_grant(rows));
     append_audit(viewer, "list-grants", viewer.agency, std::to_string(all.size()) + " grants");
     transaction.commit();
     return all;
@@ -780,17 +800,13 @@ class SqliteRegistry final : public Registry {
   std::vector<AuditRecord> audit_log(const Viewer& auditor, std::int64_t after,
                                      int limit) override {
     std::lock_guard lock(mutex_);
-    if (auditor.role != Role::Auditor) throw denied("the audit log is for auditors");
+    if (auditor.role != Role::Auditor) throw detail::access_denied("the audit log is for auditors");
     SqliteTransaction transaction(db_);
     std::vector<AuditRecord> records;
-    auto rows = db_.query(
-        "SELECT sequence, at_ms, agency, role, account, action, subject, outcome, previous_hash, "
-        "hash FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?");
+    auto rows = db_.query(std::string("SELECT ") + detail::kAuditColumns +
+                          " FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?");
     rows.bind(1, after).bind(2, limit);
-    while (rows.step()) {
-      records.push_back({rows.integer(0), rows.integer(1), rows.text(2), rows.text(3), rows.text(4),
-                         rows.text(5), rows.text(6), rows.text(7), rows.text(8), rows.text(9)});
-    }
+    while (rows.step()) records.push_back(detail::read_audit(rows));
     append_audit(auditor, "read-audit-log", "after " + std::to_string(after),
                  std::to_string(records.size()) + " records");
     transaction.commit();
@@ -803,43 +819,49 @@ class SqliteRegistry final : public Registry {
   }
 
  private:
-  static std::string describe(const SearchQuery& query) {
-    std::string text = "text=" + query.text;
-    auto add = [&](const char* name, const std::optional<std::string>& value) {
-      if (value) text += std::string("; ") + name + "=" + *value;
-    };
-    add("dossier", query.dossier_code);
-    add("personal_id", query.personal_id);
-    add("procedure", query.procedure_code);
-    add("class", query.document_class);
-    add("agency", query.agency);
-    if (query.status) text += "; status=" + std::string(to_string(*query.status));
-    if (query.received_from) text += "; from=" + iso_date(*query.received_from);
-    if (query.received_to) text += "; to=" + iso_date(*query.received_to);
-    return text;
+  // Indexes every page again (a registry from before page_search, or one whose
+  // pages were written without the index); inside the constructor's transaction.
+  void rebuild_search_index() {
+    db_.execute(
+        "DROP TABLE IF EXISTS page_index; "
+        "INSERT INTO page_search(page_search) VALUES('delete-all'); "
+        "DELETE FROM search_terms; UPDATE search_totals SET pages = 0, words = 0");
+    SearchIndexWriter index(db_);
+    auto pages = db_.query(
+        "SELECT p.id, p.text, d.agency, d.code, d.personal_id, d.procedure_code, d.received_on, "
+        "doc.document_class FROM pages p JOIN documents doc ON doc.id = p.document_id "
+        "JOIN dossiers d ON d.id = doc.dossier_id ORDER BY p.id DESC");  // rowids ascend
+    for (std::int64_t count = 1; pages.step(); ++count) {
+      index.add(pages.integer(0), pages.text(1),
+                {pages.text(2), pages.text(3), pages.text(4), pages.text(5), pages.text(6),
+                 pages.text(7)});
+      if (count % 100000 == 0) index.flush();  // bounded memory on a large registry
+    }
+    index.flush();
+    db_.execute("INSERT INTO page_search(page_search) VALUES('optimize')");
+    db_.query(
+           "INSERT INTO registry_meta(key, value) VALUES('search_index', ?) "
+           "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(1, kSearchIndexVersion)
+        .run();
   }
 
   // Inside the caller's transaction, so a read and its record commit together.
   void append_audit(const Viewer& viewer, std::string action, std::string subject,
                     std::string outcome) {
-    AuditRecord record;
+    std::optional<detail::AuditHead> head;
     auto last = db_.query("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1");
-    if (last.step()) {
-      record.sequence = last.integer(0) + 1;
-      record.previous_hash = last.text(1);
-    } else {
-      record.sequence = 1;
-      record.previous_hash = kGenesisHash;
-    }
+    if (last.step()) head = detail::AuditHead{last.integer(0), last.text(1)};
     last.run();
-    record.at_ms = millis(options_.now());
+    AuditRecord record;
+    record.at_ms = detail::millis(options_.now());
     record.agency = viewer.agency;
     record.role = std::string(to_string(viewer.role));
     record.account = viewer.account;
     record.action = std::move(action);
     record.subject = std::move(subject);
     record.outcome = std::move(outcome);
-    record.hash = audit_hash(record);
+    detail::chain_audit_record(record, head);
     db_.query(
            "INSERT INTO audit_log(sequence, at_ms, agency, role, account, action, subject, "
            "outcome, previous_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)")
@@ -858,54 +880,29 @@ class SqliteRegistry final : public Registry {
 
   AccessScope access_scope(const Viewer& viewer) {
     std::vector<Grant> active;
-    auto rows = db_.query(
-        "SELECT id, grantor_agency, grantee_agency, scope, scope_value, expires_at, revoked "
-        "FROM grants WHERE grantee_agency = ? AND revoked = 0 AND expires_at > ? ORDER BY id");
-    rows.bind(1, viewer.agency).bind(2, millis(options_.now()));
-    while (rows.step()) active.push_back(read_grant(rows));
+    auto rows =
+        db_.query(std::string("SELECT ") + detail::kGrantColumns +
+                  " FROM grants WHERE grantee_agency = ? AND revoked = 0 AND expires_at > ? "
+                  "ORDER BY id");
+    rows.bind(1, viewer.agency).bind(2, detail::millis(options_.now()));
+    while (rows.step()) active.push_back(detail::read_grant(rows));
     return {viewer, std::move(active)};
   }
 
   bool dossier_visible(const Dossier& dossier, const AccessScope& scope) {
-    if (scope.covers(dossier.agency, dossier.code, "")) return true;
-    if (!scope.has_class_grant_from(dossier.agency)) return false;
-    auto classes = db_.query("SELECT DISTINCT document_class FROM documents WHERE dossier_id = ?");
-    classes.bind(1, dossier.id);
-    bool visible = false;
-    while (classes.step()) {
-      visible = visible || scope.covers(dossier.agency, dossier.code, classes.text(0));
-    }
-    return visible;
+    return scope.covers_dossier(dossier, [&] {
+      std::vector<std::string> classes;
+      auto rows = db_.query("SELECT DISTINCT document_class FROM documents WHERE dossier_id = ?");
+      rows.bind(1, dossier.id);
+      while (rows.step()) classes.push_back(rows.text(0));
+      return classes;
+    });
   }
 
   std::optional<Document> visible_document(std::int64_t document_id, const Viewer& viewer) {
     auto document = load_document(document_id);
-    if (!document) return std::nullopt;
-    const auto scope = access_scope(viewer);
-    if (!scope.covers(document->agency, document->dossier_code,
-                      document->metadata.document_class)) {
-      return std::nullopt;
-    }
+    if (!document || !access_scope(viewer).covers(*document)) return std::nullopt;
     return document;
-  }
-
-  static Grant read_grant(const SqliteQuery& rows) {
-    Grant grant;
-    grant.id = rows.integer(0);
-    grant.grantor_agency = rows.text(1);
-    grant.grantee_agency = rows.text(2);
-    grant.scope = static_cast<GrantScope>(rows.integer(3));
-    grant.scope_value = rows.text(4);
-    grant.expires_at = SystemTime(std::chrono::milliseconds(rows.integer(5)));
-    grant.revoked = rows.integer(6) != 0;
-    return grant;
-  }
-
-  static DocumentVersion read_version(const SqliteQuery& rows) {
-    return {rows.integer(0), static_cast<int>(rows.integer(1)),
-            rows.text(2),    static_cast<std::uint64_t>(rows.integer(3)),
-            rows.text(4),    rows.text(5),
-            rows.text(6),    rows.integer(7)};
   }
 
   void insert_version(std::int64_t document_id, int version, const BlobRef& blob,
@@ -920,7 +917,7 @@ class SqliteRegistry final : public Registry {
         .bind(4, static_cast<std::int64_t>(blob.size))
         .bind(5, media_type)
         .bind(6, reason)
-        .bind(7, by.account.empty() ? by.agency : by.agency + "/" + by.account)
+        .bind(7, detail::version_author(by))
         .bind(8, now)
         .run();
   }
@@ -936,58 +933,21 @@ class SqliteRegistry final : public Registry {
   }
 
   std::optional<Dossier> load_dossier(std::string_view code) {
-    auto row = db_.query(
-        "SELECT id, code, unit_code, agency, received_on, due_on, procedure_code, title, "
-        "applicant_name, personal_id, status FROM dossiers WHERE code = ?");
+    auto row = db_.query(std::string("SELECT ") + detail::kDossierColumns +
+                         " FROM dossiers WHERE code = ?");
     row.bind(1, code);
     if (!row.step()) return std::nullopt;
-    Dossier dossier;
-    dossier.id = row.integer(0);
-    dossier.code = row.text(1);
-    dossier.unit_code = row.text(2);
-    dossier.agency = row.text(3);
-    dossier.received_on = parse_iso_date(row.text(4));
-    dossier.due_on = parse_iso_date(row.text(5));
-    dossier.procedure_code = row.text(6);
-    dossier.title = row.text(7);
-    dossier.applicant_name = row.text(8);
-    dossier.personal_id = row.text(9);
-    dossier.status = static_cast<DossierStatus>(row.integer(10));
-    return dossier;
+    return detail::read_dossier(row);
   }
 
   std::optional<Document> load_document(std::int64_t id) {
-    auto row = db_.query(
-        "SELECT doc.id, doc.code, d.code, d.agency, doc.document_class, doc.number_symbol, "
-        "doc.issued_on, doc.document_type, doc.issuing_agency, doc.summary, doc.signer, "
-        "doc.language, doc.confidence_level, doc.notes, doc.page_count, v.document_id, v.version, "
-        "v.blob_sha256, v.size, v.media_type, v.reason, v.created_by, v.created_at "
-        "FROM documents doc JOIN dossiers d ON d.id = doc.dossier_id "
-        "JOIN document_versions v ON v.document_id = doc.id WHERE doc.id = ? "
-        "ORDER BY v.version DESC LIMIT 1");
+    auto row = db_.query(std::string("SELECT ") + detail::kDocumentColumns +
+                         " FROM documents doc JOIN dossiers d ON d.id = doc.dossier_id "
+                         "JOIN document_versions v ON v.document_id = doc.id WHERE doc.id = ? "
+                         "ORDER BY v.version DESC LIMIT 1");
     row.bind(1, id);
     if (!row.step()) return std::nullopt;
-    Document document;
-    document.id = row.integer(0);
-    document.code = row.text(1);
-    document.dossier_code = row.text(2);
-    document.agency = row.text(3);
-    auto& m = document.metadata;
-    m.document_class = row.text(4);
-    m.number_symbol = row.text(5);
-    m.issued_on = row.text(6);
-    m.document_type = row.text(7);
-    m.issuing_agency = row.text(8);
-    m.summary = row.text(9);
-    m.signer = row.text(10);
-    m.language = row.text(11);
-    m.confidence_level = row.text(12);
-    m.notes = row.text(13);
-    document.page_count = static_cast<int>(row.integer(14));
-    document.latest = {row.integer(15), static_cast<int>(row.integer(16)),
-                       row.text(17),    static_cast<std::uint64_t>(row.integer(18)),
-                       row.text(19),    row.text(20),
-                       row.text(21),    row.integer(22)};
+    auto document = detail::read_document(row);
     row.run();
     return document;
   }

@@ -29,9 +29,7 @@ class QueueTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     if (GetParam() != Backend::Postgres) return;
-    std::string why_not;
-    server_ = test::PgTestServer::get(&why_not);
-    if (server_ == nullptr) GTEST_SKIP() << "no PostgreSQL server could be started: " << why_not;
+    SOHOA_GET_PG_SERVER(server_);
     database_url_ = server_->create_database();
   }
   std::unique_ptr<JobQueue> open(int max_attempts = 3) {

@@ -13,8 +13,12 @@ namespace sohoa::test {
 class PgTestServer {
  public:
   // The server of this process, or nullptr when it cannot start (no PostgreSQL
-  // installed, no unprivileged user…); then `why_not` says why, for GTEST_SKIP.
+  // installed, no unprivileged user…); then `why_not` says why.
   static PgTestServer* get(std::string* why_not);
+  // PostgreSQL is a declared dependency (scripts/packages/registry.txt), so a
+  // server that cannot start fails the PostgreSQL tests; only with
+  // SOHOA_ALLOW_NO_POSTGRESQL=1 in the environment are they skipped instead.
+  static bool may_skip();
 
   ~PgTestServer();
   PgTestServer(const PgTestServer&) = delete;
@@ -42,3 +46,18 @@ class PgTestServer {
 };
 
 }  // namespace sohoa::test
+
+// In a test body or SetUp: `server` becomes the process's server, or the test
+// fails (skips when may_skip()) saying why none could start.
+#define SOHOA_GET_PG_SERVER(server)                                                        \
+  do {                                                                                     \
+    std::string pg_why_not_;                                                               \
+    (server) = ::sohoa::test::PgTestServer::get(&pg_why_not_);                             \
+    if ((server) == nullptr) {                                                             \
+      if (::sohoa::test::PgTestServer::may_skip()) {                                       \
+        GTEST_SKIP() << "no PostgreSQL server could be started: " << pg_why_not_;          \
+      }                                                                                    \
+      FAIL() << "no PostgreSQL server could be started: " << pg_why_not_                   \
+             << " (set SOHOA_ALLOW_NO_POSTGRESQL=1 to skip the PostgreSQL tests instead)"; \
+    }                                                                                      \
+  } while (false)

@@ -61,9 +61,8 @@ int run_node(const std::string& url, const std::string& name, const std::string&
 }
 
 TEST(PostgresNodes, TwoNodesProcessEveryPageExactlyOnce) {
-  std::string why_not;
-  auto* server = test::PgTestServer::get(&why_not);
-  if (server == nullptr) GTEST_SKIP() << "no PostgreSQL server could be started: " << why_not;
+  test::PgTestServer* server = nullptr;
+  SOHOA_GET_PG_SERVER(server);
   const std::string url = server->create_database();
   constexpr int kPages = 200;
 

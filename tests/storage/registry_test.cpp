@@ -1,12 +1,21 @@
 // The dossier registry: codes, due dates, documents and versions, search,
-// isolation between agencies, reuse, and the audit chain.
+// isolation between agencies, reuse, and the audit chain. Every test runs on
+// both backends: `Sqlite/…/sqlite` (a scratch file) and `Postgres/…/postgresql`
+// (a fresh schema of the tests' own PostgreSQL server, pg_test_server.hpp).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "pg_test_server.hpp"
 #include "sohoa/core/error.hpp"
+#include "sohoa/storage/open_registry.hpp"
 #include "sohoa/storage/sqlite_registry.hpp"
 #include "sohoa/storage/text_folding.hpp"
 #include "test_support.hpp"
@@ -19,23 +28,36 @@ using namespace std::chrono;
 const std::string kWard = "000.00.21.H49";   // the receiving ward (agency A)
 const std::string kOther = "000.00.22.H49";  // another agency (B)
 
-class RegistryTest : public ::testing::Test {
+enum class Backend { Sqlite, Postgres };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::Sqlite ? "sqlite" : "postgresql";
+}
+
+class RegistryTest : public ::testing::TestWithParam<Backend> {
  protected:
-  RegistryTest() {
+  void SetUp() override {
     blobs_ = std::shared_ptr<BlobStore>(open_local_blob_store(dir_.path() / "blobs"));
+    if (GetParam() == Backend::Postgres) {
+      SOHOA_GET_PG_SERVER(server_);
+      url_ = server_->create_database();
+    } else {
+      url_ = "sqlite:" + database().string();
+    }
     registry_ = open();
   }
 
+  // Through the URL factory, as `sohoa serve` opens it.
   std::unique_ptr<Registry> open() {
-    SqliteRegistryOptions options;
-    options.database = database();
+    RegistryOptions options;
     options.blobs = blobs_;
     options.holidays = HolidayCalendar::load(test::source_dir() / "config" / "holidays");
     options.now = [this] { return now_; };
-    return open_sqlite_registry(std::move(options));
+    return open_registry(url_, std::move(options));
   }
 
   [[nodiscard]] std::filesystem::path database() const { return dir_.path() / "registry.sqlite"; }
+  [[nodiscard]] bool postgres() const { return GetParam() == Backend::Postgres; }
 
   static DossierIntake intake(const std::string& unit, Date day, const std::string& person) {
     return {unit, day, "1.001193", "Đăng ký khai sinh", "Nguyễn Văn Đức", person, 5, ""};
@@ -57,13 +79,38 @@ class RegistryTest : public ::testing::Test {
 
   std::int64_t audit_count() { return registry_->verify_audit_chain().records; }
 
-  void sql(const std::string& statement) {
-    const auto command =
-        "sqlite3 " + test::shell_quote(database().string()) + " " + test::shell_quote(statement);
-    ASSERT_EQ(std::system(command.c_str()), 0) << statement;
+  // A table's name in this backend (PostgreSQL prefixes the registry's tables,
+  // which share a database with the job queue).
+  [[nodiscard]] std::string table(const std::string& name) const {
+    return postgres() ? "registry_" + name : name;
   }
 
+  // Runs SQL behind the registry's back (a tamperer with database access);
+  // false when the database refused it.
+  bool try_sql(const std::string& statement) {
+    if (postgres()) {
+      try {
+        server_->run_sql(url_, statement);
+        return true;
+      } catch (const std::exception&) {
+        return false;
+      }
+    }
+    const auto command = "sqlite3 " + test::shell_quote(database().string()) + " " +
+                         test::shell_quote(statement) + " 2>/dev/null";
+    return std::system(command.c_str()) == 0;
+  }
+  void sql(const std::string& statement) { ASSERT_TRUE(try_sql(statement)) << statement; }
+  void drop_trigger(const std::string& trigger, const std::string& on) {
+    sql("DROP TRIGGER " + trigger + (postgres() ? " ON " + table(on) : "") + ";");
+  }
+
+  // What `sohoa audit verify` runs: the chain read afresh, without the registry.
+  AuditVerdict verify_offline() { return verify_registry_audit_chain(url_); }
+
   test::ScratchDir dir_;
+  test::PgTestServer* server_ = nullptr;
+  std::string url_;
   std::shared_ptr<BlobStore> blobs_;
   system_clock::time_point now_ = sys_days(2025y / January / 15) + hours(2);
   std::unique_ptr<Registry> registry_;
@@ -72,7 +119,11 @@ class RegistryTest : public ::testing::Test {
   Viewer auditor_{kWard, Role::Auditor, "audit"};
 };
 
-TEST_F(RegistryTest, DossierCodesCountPerUnitPerDay) {
+INSTANTIATE_TEST_SUITE_P(Sqlite, RegistryTest, ::testing::Values(Backend::Sqlite), backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, RegistryTest, ::testing::Values(Backend::Postgres),
+                         backend_name);
+
+TEST_P(RegistryTest, DossierCodesCountPerUnitPerDay) {
   const auto first =
       registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_);
   const auto second =
@@ -91,13 +142,13 @@ TEST_F(RegistryTest, DossierCodesCountPerUnitPerDay) {
             first.dossier.code + "|1.001193|");
 }
 
-TEST_F(RegistryTest, DueDateCrossesTet) {
+TEST_P(RegistryTest, DueDateCrossesTet) {
   const auto receipt =
       registry_->receive_dossier(intake(kWard, 2025y / January / 24, "001085012345"), ward_);
   EXPECT_EQ(receipt.dossier.due_on, 2025y / February / 7);  // 03, 04, 05, 06, 07/02
 }
 
-TEST_F(RegistryTest, PreprintedCodeIsKeptAndTheCounterContinuesAfterIt) {
+TEST_P(RegistryTest, PreprintedCodeIsKeptAndTheCounterContinuesAfterIt) {
   auto preprinted = intake(kWard, 2025y / January / 15, "001085012345");
   preprinted.preprinted_code = kWard + "-250115-0007";
   EXPECT_EQ(registry_->receive_dossier(preprinted, ward_).dossier.code, preprinted.preprinted_code);
@@ -110,7 +161,7 @@ TEST_F(RegistryTest, PreprintedCodeIsKeptAndTheCounterContinuesAfterIt) {
   EXPECT_THROW(registry_->receive_dossier(preprinted, ward_), Error);
 }
 
-TEST_F(RegistryTest, ConcurrentCodesAreUniqueAndGapFree) {
+TEST_P(RegistryTest, ConcurrentCodesAreUniqueAndGapFree) {
   constexpr int kThreads = 4;
   constexpr int kEach = 25;
   std::vector<std::vector<std::string>> codes(kThreads);
@@ -136,7 +187,43 @@ TEST_F(RegistryTest, ConcurrentCodesAreUniqueAndGapFree) {
   EXPECT_TRUE(registry_->verify_audit_chain().intact);
 }
 
-TEST_F(RegistryTest, StatusMovesOneStepAtATimeByTheOwner) {
+// Two connections (two nodes) adding documents to one dossier and versions to one
+// document at once: every number is given exactly once.
+TEST_P(RegistryTest, ConcurrentDocumentsAndVersionsAreNumberedOnce) {
+  const auto code =
+      registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
+          .dossier.code;
+  const auto first = add(*registry_, code, "don", {"Đơn đề nghị"}, ward_);
+  constexpr int kEach = 10;
+  std::vector<std::thread> nodes;
+  for (int node = 0; node < 2; ++node) {
+    nodes.emplace_back([&, node] {
+      auto registry = open();
+      for (int i = 0; i < kEach; ++i) {
+        add(*registry, code, "phu_luc", {"Phụ lục " + std::to_string(node * kEach + i)}, ward_);
+        const std::string bytes = "%PDF signed " + std::to_string(node * kEach + i);
+        registry->add_version(first.id, {bytes.begin(), bytes.end()}, "signed", ward_);
+      }
+    });
+  }
+  for (auto& node : nodes) node.join();
+  std::set<std::string> codes;
+  for (const auto& document : registry_->documents(code, ward_)) codes.insert(document.code);
+  ASSERT_EQ(codes.size(), static_cast<std::size_t>(2 * kEach + 1));
+  int expected = 1;
+  for (const auto& document_code : codes) {
+    EXPECT_EQ(document_code, code + "." + (expected < 10 ? "0" : "") + std::to_string(expected));
+    ++expected;
+  }
+  const auto versions = registry_->versions(first.id, ward_);
+  ASSERT_EQ(versions.size(), static_cast<std::size_t>(2 * kEach + 1));
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    EXPECT_EQ(versions[i].version, static_cast<int>(i + 1));
+  }
+  EXPECT_TRUE(registry_->verify_audit_chain().intact);
+}
+
+TEST_P(RegistryTest, StatusMovesOneStepAtATimeByTheOwner) {
   const auto code =
       registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
           .dossier.code;
@@ -149,7 +236,7 @@ TEST_F(RegistryTest, StatusMovesOneStepAtATimeByTheOwner) {
   EXPECT_EQ(registry_->dossier(code, ward_)->status, DossierStatus::Returned);
 }
 
-TEST_F(RegistryTest, DocumentsResultsAndVersionsAreNeverOverwritten) {
+TEST_P(RegistryTest, DocumentsResultsAndVersionsAreNeverOverwritten) {
   const auto code =
       registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
           .dossier.code;
@@ -177,13 +264,12 @@ TEST_F(RegistryTest, DocumentsResultsAndVersionsAreNeverOverwritten) {
   EXPECT_EQ(registry_->documents(code, ward_).size(), 4u);
   EXPECT_THROW(add(*registry_, code, "x", {"y"}, other_), Error);  // not B's dossier
   // Versions are append-only in the schema itself.
-  EXPECT_NE(std::system(("sqlite3 " + test::shell_quote(database().string()) +
-                         " 'UPDATE document_versions SET reason = 1' 2>/dev/null")
-                            .c_str()),
-            0);
+  EXPECT_FALSE(try_sql("UPDATE " + table("document_versions") + " SET reason = '1'"));
+  EXPECT_FALSE(try_sql("DELETE FROM " + table("document_versions")));
+  EXPECT_EQ(registry_->versions(result.id, ward_).size(), 2u);
 }
 
-TEST_F(RegistryTest, DamagedFileIsDetectedAndTheAttemptAudited) {
+TEST_P(RegistryTest, DamagedFileIsDetectedAndTheAttemptAudited) {
   const auto code =
       registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
           .dossier.code;
@@ -202,7 +288,9 @@ TEST_F(RegistryTest, DamagedFileIsDetectedAndTheAttemptAudited) {
 
 class SearchTest : public RegistryTest {
  protected:
-  SearchTest() {
+  void SetUp() override {
+    RegistryTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     a1_ = registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
               .dossier.code;
     add(*registry_, a1_, "to_khai_khai_sinh",
@@ -232,7 +320,10 @@ class SearchTest : public RegistryTest {
   std::string a1_, a2_, b1_;
 };
 
-TEST_F(SearchTest, AccentInsensitiveInBothDirections) {
+INSTANTIATE_TEST_SUITE_P(Sqlite, SearchTest, ::testing::Values(Backend::Sqlite), backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, SearchTest, ::testing::Values(Backend::Postgres), backend_name);
+
+TEST_P(SearchTest, AccentInsensitiveInBothDirections) {
   const auto accented = find("Nguyễn Văn Đức", ward_);
   const auto plain = find("nguyen van duc", ward_);
   const auto shouting = find("NGUYEN VAN DUC", ward_);
@@ -247,7 +338,7 @@ TEST_F(SearchTest, AccentInsensitiveInBothDirections) {
   EXPECT_EQ(find("đào", ward_).size(), 1u);
 }
 
-TEST_F(SearchTest, PhrasesPrefixesAndRanking) {
+TEST_P(SearchTest, PhrasesPrefixesAndRanking) {
   EXPECT_EQ(find("\"van duc\"", ward_).size(), 2u);  // Nguyễn Văn Đức, Lê Văn Đức
   EXPECT_EQ(find("\"duc van\"", ward_).size(), 0u);
   EXPECT_EQ(find("kh*", ward_).size(), 2u);  // "khai" in both forms
@@ -258,7 +349,7 @@ TEST_F(SearchTest, PhrasesPrefixesAndRanking) {
   EXPECT_TRUE(find("\" OR * NEAR(", ward_).empty());  // FTS syntax is not interpreted
 }
 
-TEST_F(SearchTest, Filters) {
+TEST_P(SearchTest, Filters) {
   SearchQuery query;
   query.personal_id = "001190054321";
   EXPECT_EQ(find("duc", ward_, query).size(), 1u);
@@ -285,7 +376,7 @@ TEST_F(SearchTest, Filters) {
   EXPECT_EQ(find("duc", ward_, query).size(), 2u);
 }
 
-TEST_F(SearchTest, AgencySeesNothingOfAnotherWithoutAGrant) {
+TEST_P(SearchTest, AgencySeesNothingOfAnotherWithoutAGrant) {
   const auto own = find("duc", other_);
   EXPECT_EQ(own.size(), 2u);  // only its own two pages
   for (const auto& hit : own) EXPECT_EQ(hit.agency, kOther);
@@ -302,7 +393,7 @@ TEST_F(SearchTest, AgencySeesNothingOfAnotherWithoutAGrant) {
   }
 }
 
-TEST_F(SearchTest, ScopedExpiredAndRevokedGrants) {
+TEST_P(SearchTest, ScopedExpiredAndRevokedGrants) {
   Grant by_class{0,    kWard, kOther, GrantScope::DocumentClass, "can_cuoc", now_ + hours(24 * 30),
                  false};
   EXPECT_THROW(registry_->grant(by_class, other_), Error);  // only the grantor grants
@@ -329,7 +420,7 @@ TEST_F(SearchTest, ScopedExpiredAndRevokedGrants) {
   (void)granted;
 }
 
-TEST_F(SearchTest, ReusableDocumentsWithProvenance) {
+TEST_P(SearchTest, ReusableDocumentsWithProvenance) {
   // B's counter receives a new dossier of the same citizen and looks for earlier papers.
   auto own = registry_->find_reusable_documents("001085012345", other_);
   ASSERT_EQ(own.size(), 2u);
@@ -349,7 +440,7 @@ TEST_F(SearchTest, ReusableDocumentsWithProvenance) {
   EXPECT_EQ(registry_->read_file(id_card->document.id, 0, other_).front(), '%');
 }
 
-TEST_F(SearchTest, EveryReadIsAudited) {
+TEST_P(SearchTest, EveryReadIsAudited) {
   auto before = audit_count();
   find("duc", ward_);
   EXPECT_EQ(audit_count(), ++before);
@@ -375,66 +466,407 @@ TEST_F(SearchTest, EveryReadIsAudited) {
   EXPECT_EQ(audit_count(), before + 1);  // reading the log is itself recorded
 }
 
-TEST_F(SearchTest, AuditLogRefusesChangesAndDetectsTampering) {
+TEST_P(SearchTest, AuditLogRefusesChangesAndDetectsTampering) {
   find("duc", other_);
   find("hoa", other_);
   ASSERT_TRUE(registry_->verify_audit_chain().intact);
   // The triggers refuse edits through SQL...
-  EXPECT_NE(std::system(("sqlite3 " + test::shell_quote(database().string()) +
-                         " 'DELETE FROM audit_log WHERE sequence = 3' 2>/dev/null")
-                            .c_str()),
-            0);
+  EXPECT_FALSE(try_sql("DELETE FROM " + table("audit_log") + " WHERE sequence = 3"));
+  EXPECT_FALSE(try_sql("UPDATE " + table("audit_log") + " SET outcome = 'x'"));
   // ...and someone who drops them is caught by the chain.
-  sql("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+  drop_trigger("audit_log_no_update", "audit_log");
+  drop_trigger("audit_log_no_delete", "audit_log");
   const auto records = audit_count();
 
-  sql("UPDATE audit_log SET outcome = '7 hits' WHERE sequence = " + std::to_string(records));
+  sql("UPDATE " + table("audit_log") +
+      " SET outcome = '7 hits' WHERE sequence = " + std::to_string(records));
   auto verdict = registry_->verify_audit_chain();
   EXPECT_FALSE(verdict.intact);
   EXPECT_EQ(verdict.first_bad_sequence, records);
   EXPECT_NE(verdict.problem.find("changed"), std::string::npos);
 }
 
-TEST_F(SearchTest, AuditDeletionAndReorderingAreDetected) {
+TEST_P(SearchTest, AuditDeletionAndReorderingAreDetected) {
   find("duc", other_);
   find("hoa", other_);
-  sql("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
-  sql("DELETE FROM audit_log WHERE sequence = 4");
-  auto verdict = verify_sqlite_audit_chain(database());
+  drop_trigger("audit_log_no_update", "audit_log");
+  drop_trigger("audit_log_no_delete", "audit_log");
+  sql("DELETE FROM " + table("audit_log") + " WHERE sequence = 4");
+  auto verdict = verify_offline();
   EXPECT_FALSE(verdict.intact);
   EXPECT_EQ(verdict.first_bad_sequence, 5);
 
   // Renumbering after the deletion hides the gap but breaks the links.
-  sql("UPDATE audit_log SET sequence = -sequence WHERE sequence > 4; "
-      "UPDATE audit_log SET sequence = -sequence - 1 WHERE sequence < 0;");
-  verdict = verify_sqlite_audit_chain(database());
+  sql("UPDATE " + table("audit_log") + " SET sequence = -sequence WHERE sequence > 4; UPDATE " +
+      table("audit_log") + " SET sequence = -sequence - 1 WHERE sequence < 0;");
+  verdict = verify_offline();
   EXPECT_FALSE(verdict.intact);
   EXPECT_EQ(verdict.first_bad_sequence, 4);
 }
 
-TEST_F(SearchTest, AuditReorderingIsDetected) {
+TEST_P(SearchTest, AuditReorderingIsDetected) {
   find("duc", other_);
   find("hoa", other_);
-  sql("DROP TRIGGER audit_log_no_update;");
+  drop_trigger("audit_log_no_update", "audit_log");
   // Swap two records' contents (reordering).
   auto verdict = registry_->verify_audit_chain();
   ASSERT_TRUE(verdict.intact);
-  sql("UPDATE audit_log SET sequence = -1 WHERE sequence = 2; "
-      "UPDATE audit_log SET sequence = 2 WHERE sequence = 3; "
-      "UPDATE audit_log SET sequence = 3 WHERE sequence = -1;");
-  verdict = verify_sqlite_audit_chain(database());
+  const auto log = table("audit_log");
+  sql("UPDATE " + log + " SET sequence = -1 WHERE sequence = 2; UPDATE " + log +
+      " SET sequence = 2 WHERE sequence = 3; UPDATE " + log +
+      " SET sequence = 3 WHERE sequence = -1;");
+  verdict = verify_offline();
   EXPECT_FALSE(verdict.intact);
   EXPECT_EQ(verdict.first_bad_sequence, 2);
 }
 
-TEST_F(SearchTest, TailTruncationChangesTheHead) {
+TEST_P(SearchTest, TailTruncationChangesTheHead) {
   const auto head = registry_->verify_audit_chain();
-  sql("DROP TRIGGER audit_log_no_delete;");
-  sql("DELETE FROM audit_log WHERE sequence = " + std::to_string(head.records));
-  const auto after = verify_sqlite_audit_chain(database());
+  drop_trigger("audit_log_no_delete", "audit_log");
+  sql("DELETE FROM " + table("audit_log") + " WHERE sequence = " + std::to_string(head.records));
+  const auto after = verify_offline();
   EXPECT_TRUE(after.intact);                   // a shorter chain is still a chain...
   EXPECT_NE(after.head_hash, head.head_hash);  // ...but no longer ends at the published head
   EXPECT_EQ(after.records, head.records - 1);
+}
+
+TEST_P(RegistryTest, DashboardFiguresCountInVietnamTime) {
+  auto receive = [&] {
+    return registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
+        .dossier.code;
+  };
+  auto return_at = [&](const std::string& code, system_clock::time_point at) {
+    for (auto status : {DossierStatus::Digitised, DossierStatus::InReview, DossierStatus::Signed}) {
+      registry_->advance_status(code, status, ward_);
+    }
+    now_ = at;
+    registry_->advance_status(code, DossierStatus::Returned, ward_);
+  };
+  const auto on_time = receive();
+  const auto late = receive();
+  receive();  // still open, overdue on 1 February
+  registry_->receive_dossier(intake(kOther, 2025y / January / 15, "001085012345"), other_);
+  add(*registry_, on_time, "can_cuoc", {"Căn cước"}, ward_);
+  // Due 22/01 (Vietnam): 22/01 16:00 UTC is 23:00 there, 22/01 20:00 UTC already the 23rd.
+  return_at(on_time, sys_days(2025y / January / 22) + hours(16));
+  return_at(late, sys_days(2025y / January / 22) + hours(20));
+
+  const auto figures = registry_figures_at(url_, kWard, "2025-02-01");
+  ASSERT_EQ(figures.size(), 1u);
+  EXPECT_EQ(figures[0].unit_code, kWard);
+  EXPECT_EQ(figures[0].procedure_code, "1.001193");
+  EXPECT_EQ(figures[0].received, 3);
+  EXPECT_EQ(figures[0].digitised, 1);
+  EXPECT_EQ(figures[0].returned, 2);
+  EXPECT_EQ(figures[0].returned_on_time, 1);
+  EXPECT_EQ(figures[0].open_overdue, 1);
+  EXPECT_EQ(registry_figures_at(url_, kOther, "2025-01-16")[0].open_overdue, 0);
+}
+
+TEST_P(RegistryTest, ReopenedRegistryContinuesTheChainAndTheCounters) {
+  registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_);
+  registry_.reset();
+  registry_ = open();  // a restart, or another node joining
+  EXPECT_EQ(registry_->receive_dossier(intake(kWard, 2025y / January / 15, "001085012345"), ward_)
+                .dossier.code,
+            kWard + "-250115-0002");
+  const auto verdict = verify_offline();
+  EXPECT_TRUE(verdict.intact) << verdict.problem;
+  EXPECT_EQ(verdict.records, 2);
+}
+
+// Bytes that are not text in a query (a letter cut in half) fail nothing: they
+// are no word, the rest of the query counts, and the read is still audited with
+// an intact chain.
+TEST_P(SearchTest, QueriesThatAreNotUtf8FailNothingAndAreAudited) {
+  const std::string cut = std::string("\xC4") + "*";  // the first byte of "Đ", then a prefix star
+  EXPECT_EQ(find(cut, ward_).size(), find("", ward_).size());  // no word left: filters only
+  EXPECT_EQ(find(std::string("duc \xFF"), ward_).size(), 2u);
+  SearchQuery by_code;
+  by_code.dossier_code = std::string("\xFF") + a1_;
+  EXPECT_TRUE(find("", ward_, by_code).empty());
+  EXPECT_FALSE(registry_->dossier(std::string("\xE1\xBA") + a1_, ward_).has_value());
+  const auto verdict = verify_offline();
+  EXPECT_TRUE(verdict.intact) << verdict.problem;
+  EXPECT_EQ(registry_->audit_log(auditor_).back().action, "read-dossier");
+}
+
+TEST(RegistryUrl, UnknownSchemeIsRefusedWithoutTheRestOfTheUrl) {
+  try {
+    (void)open_registry("mysql://sohoa:secret@db/registry", {});
+    FAIL() << "opened an unknown scheme";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(std::string(error.what()).find("secret"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW((void)verify_registry_audit_chain("sqlite:"), Error);
+}
+
+// PostgreSQL only (these names start with Postgres, so they run in the
+// storage_registry_postgresql CTest test with the parameterised ones).
+
+class PostgresRegistry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SOHOA_GET_PG_SERVER(server_);
+    url_ = server_->create_database();
+    blobs_ = std::shared_ptr<BlobStore>(open_local_blob_store(dir_.path() / "blobs"));
+  }
+  std::unique_ptr<Registry> open(const std::string& url) {
+    RegistryOptions options;
+    options.blobs = blobs_;
+    options.holidays = HolidayCalendar::load(test::source_dir() / "config" / "holidays");
+    options.now = [] { return sys_days(2025y / January / 15) + hours(2); };
+    return open_registry(url, std::move(options));
+  }
+
+  test::ScratchDir dir_;
+  test::PgTestServer* server_ = nullptr;
+  std::string url_;
+  std::shared_ptr<BlobStore> blobs_;
+  Viewer ward_{kWard, Role::CounterStaff, "lan.nguyen"};
+};
+
+TEST_F(PostgresRegistry, ForeignTablesAreRefused) {
+  server_->run_sql(url_, "CREATE TABLE registry_dossiers(x integer)");
+  try {
+    (void)open(url_);
+    FAIL() << "opened a database whose registry_dossiers is not ours";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::CorruptInput);
+  }
+}
+
+// PostgreSQL keeps text only: a page or title that is not UTF-8 is refused with
+// the field named, before anything (blob or row) is written.
+TEST_F(PostgresRegistry, StoredTextMustBeUtf8) {
+  auto registry = open(url_);
+  DossierIntake intake{
+      kWard, 2025y / January / 15, "1.001193", "Khai sinh\xC4", "Nguyễn Văn Đức", "001085012345", 5,
+      ""};
+  try {
+    (void)registry->receive_dossier(intake, ward_);
+    FAIL() << "stored a title that is not text";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(error.what()).find("title"), std::string::npos) << error.what();
+  }
+  intake.title = "Khai sinh";
+  const auto code = registry->receive_dossier(intake, ward_).dossier.code;
+  EXPECT_EQ(code, kWard + "-250115-0001");  // the refused intake used no number
+  NewDocument document;
+  document.file = {'%', 'P', 'D', 'F', '!'};
+  document.page_texts = {"Trang một", std::string("Trang hai ") + '\0' + "hết"};
+  EXPECT_THROW(registry->add_document(code, document, ward_), Error);
+  EXPECT_TRUE(registry->documents(code, ward_).empty());
+  int blob_files = 0;  // the file was not stored either
+  std::error_code none;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir_.path() / "blobs", none)) {
+    blob_files += entry.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(blob_files, 0);
+}
+
+TEST_F(PostgresRegistry, SharesADatabaseWithTheJobQueue) {
+  // The queue has its own `pages` and `dossiers`; the registry's are prefixed.
+  server_->run_sql(url_, "CREATE TABLE dossiers(id bigint); CREATE TABLE pages(id bigint)");
+  auto registry = open(url_);
+  const auto code = registry
+                        ->receive_dossier({kWard, 2025y / January / 15, "1.001193", "Khai sinh",
+                                           "Nguyễn Văn Đức", "001085012345", 5, ""},
+                                          ward_)
+                        .dossier.code;
+  EXPECT_EQ(code, kWard + "-250115-0001");
+}
+
+// The same pages and queries on both backends give the same hits and snippets,
+// including text that PostgreSQL's own parser would split differently (codes
+// with dots and slashes, e-mail addresses, hyphens, curly quotes, NFD accents).
+TEST_F(PostgresRegistry, SearchFindsWhatSqliteFinds) {
+  auto postgres = open(url_);
+  auto sqlite = open("sqlite:" + (dir_.path() / "registry.sqlite").string());
+  const std::vector<std::vector<std::string>> documents = {
+      {"Mã thủ tục 1.001193, Quyết định số 12/2025/QĐ-UBND ngày 15/01/2025",
+       "Địa chỉ: Hà-Nội, phường Đống Đa; thư: lan.nguyen@hanoi.gov.vn"},
+      {"ĐƠN ĐỀ NGHỊ \u201ccấp bản sao\u201d từ sổ gốc — Ông/bà: NGUYỄN THỊ ÁNH",
+       "Người yêu cầu: Nguye\u0302\u0303n Thi\u0323 A\u0301nh, CCCD 001190054321"},
+      {"TỜ KHAI ĐĂNG KÝ KẾT HÔN Bên nam: Lê Văn Đức, bên nữ: Phạm Thị Đào (x2)"},
+  };
+  for (auto* registry : {postgres.get(), sqlite.get()}) {
+    for (const auto& pages : documents) {
+      const auto code = registry
+                            ->receive_dossier({kWard, 2025y / January / 15, "1.001193", "Hồ sơ",
+                                               "Nguyễn Thị Ánh", "001190054321", 5, ""},
+                                              ward_)
+                            .dossier.code;
+      NewDocument document;
+      document.metadata.document_class = "don";
+      document.file = {'%', 'P', 'D', 'F'};
+      document.page_texts = pages;
+      registry->add_document(code, document, ward_);
+    }
+  }
+  const std::vector<std::string> queries = {"1.001193",
+                                            "001193",
+                                            "\"12 2025\"",
+                                            "12/2025/QĐ-UBND",
+                                            "qd ubnd",
+                                            "ha noi",
+                                            "\"ha noi\"",
+                                            "hanoi",
+                                            "gov*",
+                                            "lan.nguyen@hanoi.gov.vn",
+                                            "\"cấp bản sao\"",
+                                            "\u201ccấp",
+                                            "nguyen thi",
+                                            "\"thi anh\"",
+                                            "ngu*",
+                                            "\"bà nguyễn\"",
+                                            "x2",
+                                            "dao duc",
+                                            "\"duc pham\"",
+                                            "ban sao goc",
+                                            "đống đa",
+                                            "dong*",
+                                            "zzz",
+                                            "…",
+                                            "— đa",
+                                            "\u201c",
+                                            "\"…\" anh"};
+  auto key = [](const SearchHit& hit) {
+    return hit.document_code + "#" + std::to_string(hit.page_number) + " " + hit.snippet;
+  };
+  int found = 0;
+  for (const auto& text : queries) {
+    SearchQuery query;
+    query.text = text;
+    query.limit = 100;
+    std::multiset<std::string> from_postgres, from_sqlite;
+    for (const auto& hit : postgres->search(query, ward_)) from_postgres.insert(key(hit));
+    for (const auto& hit : sqlite->search(query, ward_)) from_sqlite.insert(key(hit));
+    EXPECT_EQ(from_postgres, from_sqlite) << "query: " << text;
+    found += static_cast<int>(from_sqlite.size());
+  }
+  EXPECT_GT(found, 20);  // the queries do find things
+}
+
+// The same work on both backends writes the same audit records, byte for byte:
+// the chains end at the same head hash (one canonical hashing, the same subjects
+// and outcomes), so an auditor's tools need not know the backend.
+TEST_F(PostgresRegistry, SameWorkGivesTheSameAuditChainOnBothBackends) {
+  auto postgres = open(url_);
+  auto sqlite = open("sqlite:" + (dir_.path() / "registry.sqlite").string());
+  const Viewer other{kOther, Role::RecordsOfficer, "minh.tran"};
+  const Viewer auditor{kWard, Role::Auditor, "audit"};
+  for (auto* registry : {postgres.get(), sqlite.get()}) {
+    const auto code = registry
+                          ->receive_dossier({kWard, 2025y / January / 15, "1.001193", "Khai sinh",
+                                             "Nguyễn Văn Đức", "001085012345", 5, ""},
+                                            ward_)
+                          .dossier.code;
+    NewDocument document;
+    document.metadata.document_class = "can_cuoc";
+    document.file = {'%', 'P', 'D', 'F', '1'};
+    document.page_texts = {"Căn cước công dân Nguyễn Văn Đức"};
+    const auto filed = registry->add_document(code, document, ward_);
+    registry->add_version(filed.id, {'%', 'P', 'D', 'F', '2'}, "signed", ward_);
+    registry->advance_status(code, DossierStatus::Digitised, ward_);
+    SearchQuery query;
+    query.text = "nguyen \"van duc\" can*";
+    registry->search(query, ward_);
+    registry->dossier(code, other);  // denied, and recorded
+    registry->grant({0, kWard, kOther, GrantScope::DocumentClass, "can_cuoc",
+                     sys_days(2025y / February / 1), false},
+                    ward_);
+    registry->find_reusable_documents("001085012345", other);
+    registry->read_file(filed.id, 1, other);
+    registry->audit_log(auditor);
+  }
+  const auto on_postgres = postgres->verify_audit_chain();
+  const auto on_sqlite = sqlite->verify_audit_chain();
+  EXPECT_TRUE(on_postgres.intact) << on_postgres.problem;
+  EXPECT_EQ(on_postgres.records, on_sqlite.records);
+  EXPECT_EQ(on_postgres.head_hash, on_sqlite.head_hash);
+}
+
+// Two nodes (processes, each with its own connection) receive and file dossiers
+// of one unit on one day at the same moment: the codes are distinct and gap-free,
+// every document is filed once and the audit chain stays one unbroken chain.
+TEST_F(PostgresRegistry, TwoNodesReceiveAtOnceWithGapFreeCodes) {
+  (void)open(url_);  // the schema, before the nodes race
+  constexpr int kEach = 40;
+  const Date day = 2025y / March / 3;
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  std::vector<pid_t> nodes;
+  for (const std::string name : {"node-a", "node-b"}) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(start[1]);
+      char go = 0;
+      (void)::read(start[0], &go, 1);  // end-of-file: both nodes start together
+      int status = 0;
+      try {
+        auto registry = open(url_);
+        std::ofstream log(dir_.path() / (name + ".log"));
+        for (int i = 0; i < kEach; ++i) {
+          const auto code = registry
+                                ->receive_dossier({kWard, day, "1.001193", "Khai sinh",
+                                                   "Nguyễn Văn Đức", "001085012345", 5, ""},
+                                                  ward_)
+                                .dossier.code;
+          NewDocument document;
+          document.metadata.document_class = "to_khai";
+          const std::string body = "%PDF " + name + " " + std::to_string(i);
+          document.file.assign(body.begin(), body.end());
+          document.page_texts = {"Tờ khai đăng ký khai sinh " + name};
+          registry->add_document(code, document, ward_);
+          log << code << '\n';
+        }
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), error.what());
+        status = 2;
+      }
+      ::_exit(status);
+    }
+    nodes.push_back(pid);
+  }
+  ::close(start[0]);
+  ::close(start[1]);
+  for (const pid_t pid : nodes) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a node failed: " << status;
+  }
+
+  std::set<std::string> codes;
+  for (const std::string name : {"node-a", "node-b"}) {
+    std::istringstream lines(test::read_text(dir_.path() / (name + ".log")));
+    int count = 0;
+    for (std::string code; lines >> code; ++count) {
+      EXPECT_TRUE(codes.insert(code).second) << code << " given twice";
+    }
+    EXPECT_EQ(count, kEach) << name;
+  }
+  ASSERT_EQ(codes.size(), static_cast<std::size_t>(2 * kEach));
+  int expected = 1;
+  for (const auto& code : codes) EXPECT_EQ(code, format_dossier_code(kWard, day, expected++));
+
+  auto registry = open(url_);
+  for (const auto& code : codes) {
+    const auto documents = registry->documents(code, ward_);
+    ASSERT_EQ(documents.size(), 1u) << code;
+    EXPECT_EQ(documents[0].code, code + ".01");
+  }
+  SearchQuery query;
+  query.text = "to khai node";
+  query.limit = 1000;
+  EXPECT_EQ(registry->search(query, ward_).size(), static_cast<std::size_t>(2 * kEach));
+  const auto verdict = verify_registry_audit_chain(url_);
+  EXPECT_TRUE(verdict.intact) << verdict.problem;
+  EXPECT_GE(verdict.records, 4 * kEach);  // a receipt and a filing each, then the reads
 }
 
 }  // namespace

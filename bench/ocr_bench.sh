@@ -8,8 +8,9 @@
 #
 # Usage: bench/ocr_bench.sh [--pages N] [--rss-scaling] [--update-reference] [--skip-ocrmypdf]
 #   --pages N            first N pages of the corpus (default: all)
-#   --rss-scaling        also run sohoa on 10 and 500 pages (corpus pages repeated)
-#                        and print both peak RSS figures (memory must stay flat)
+#   --rss-scaling        also run sohoa on 10, 100 and 500 pages (corpus pages
+#                        repeated, with --results and --sidecar) and print the peak
+#                        RSS figures and the growth per page (memory must stay flat)
 #   --update-reference   store OCRmyPDF's quality figures in bench/reference.json
 #                        (the bar the corpus test holds sohoa to)
 set -euo pipefail
@@ -120,13 +121,27 @@ PY
 fi
 
 if [ "$rss_scaling" = 1 ]; then
-  for n in 10 500; do
+  # Peak RSS at 10, 100 and 500 pages (corpus pages repeated) and the growth per
+  # page between 100 and 500, where both runs hold every kind of corpus page
+  # (10 pages hold only the first batch's, so its peak is not comparable).
+  : > "$work/rss.txt"
+  for n in 10 100 500; do
     /usr/bin/python3 -c "
 import itertools
-files=[l for l in open('$work/pages.txt').read().split('\n') if l]
-print('\n'.join(itertools.islice(itertools.cycle(files), $n)))" > "$work/pages-$n.txt"
+files=[l for l in open('$work/pages.txt').read().split('\\n') if l]
+print('\\n'.join(itertools.islice(itertools.cycle(files), $n)))" > "$work/pages-$n.txt"
     read -r sec kb < <(measure "$work/rss-$n.log" "$sohoa" ocr $(cat "$work/pages-$n.txt") \
-      -o "$work/rss-$n.pdf" --jobs 2 -q)
+      -o "$work/rss-$n.pdf" --jobs 2 --results "$work/rss-$n.json" --sidecar "$work/rss-$n.txt" -q)
+    echo "$n $kb" >> "$work/rss.txt"
     echo "peak RSS with $n pages: $((kb / 1024)) MB (${sec} s)"
+    rm -f "$work/rss-$n.pdf"
   done
+  /usr/bin/python3 - "$work/rss.txt" <<'PY'
+import sys
+kb = {int(n): int(k) for n, k in (line.split() for line in open(sys.argv[1]))}
+per_page = (kb[500] - kb[100]) / 400
+print(f"RSS growth 100 -> 500 pages: {per_page:+.1f} KB/page "
+      f"({(kb[500] - kb[100]) / 1024:+.0f} MB); 10 -> 500: {(kb[500] - kb[10]) / 1024:+.0f} MB "
+      f"(goal: <= 600 MB, flat)")
+PY
 fi

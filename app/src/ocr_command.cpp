@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "commands.hpp"
@@ -43,8 +44,7 @@ int exit_code_for(const pipeline::JobReport& report) {
   for (const auto& failure : report.failed_inputs) {
     only_encrypted = only_encrypted && failure.error.code() == ErrorCode::EncryptedPdf;
   }
-  for (const auto& page : report.pages) {
-    if (page.ok) continue;
+  if (!report.page_errors.empty()) {
     any_failure = true;
     only_encrypted = false;
   }
@@ -56,29 +56,31 @@ int exit_code_for(const pipeline::JobReport& report) {
 int run(const OcrCommandOptions& options) {
   pipeline::ProgressSink progress;
   if (!options.quiet && isatty(STDERR_FILENO) != 0) progress = draw_progress;
-  auto report = pipeline::run_ocr_job(options.job, progress);
+  // Created before any page work, so an unwritable path fails at once; pages
+  // are streamed into them as they complete (memory stays flat in the page count).
+  std::optional<pipeline::ResultsWriter> results;
+  if (!options.results_path.empty()) results.emplace(options.results_path, options.source_root);
+  std::optional<pipeline::SidecarWriter> sidecar;
+  if (!options.sidecar_path.empty()) sidecar.emplace(options.sidecar_path);
+  auto report = pipeline::run_ocr_job(options.job, progress, [&](const pipeline::PageReport& page) {
+    if (results) results->add_page(page);
+    if (sidecar) sidecar->add_page(page);
+  });
 
   // One line per problem, naming the file and the reason.
   for (const auto& failure : report.failed_inputs) {
     std::cerr << "sohoa: skipped " << failure.error.what() << '\n';
   }
-  for (const auto& page : report.pages) {
-    if (page.error) std::cerr << "sohoa: skipped " << page.error->what() << '\n';
+  for (const auto& error : report.page_errors) {
+    std::cerr << "sohoa: skipped " << error.what() << '\n';
   }
   if (report.output_error) std::cerr << "sohoa: " << report.output_error->what() << '\n';
 
-  if (!options.results_path.empty()) {
-    pipeline::write_text_file_atomically(options.results_path,
-                                         pipeline::results_to_json(report, options.source_root));
-  }
-  if (!options.sidecar_path.empty()) {
-    pipeline::write_text_file_atomically(options.sidecar_path, pipeline::sidecar_text(report));
-  }
+  if (results) results->finish(report);
+  if (sidecar) sidecar->finish();
   if (!options.quiet) {
-    int blank = 0;
-    for (const auto& page : report.pages) blank += page.geometry.blank ? 1 : 0;
-    std::cerr << "sohoa: " << report.pages.size() << " pages read, " << report.pages_written
-              << " written, " << blank << " blank";
+    std::cerr << "sohoa: " << report.pages_read << " pages read, " << report.pages_written
+              << " written, " << report.blank_pages << " blank";
     if (!options.job.output_pdf.empty() && report.pages_written > 0) {
       std::cerr << " -> " << options.job.output_pdf;
     }

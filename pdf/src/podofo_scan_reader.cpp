@@ -51,6 +51,7 @@ struct PageNode {
   const PdfObject* page = nullptr;
   const PdfObject* resources = nullptr;  // own or inherited
   const PdfObject* media_box = nullptr;  // own or inherited
+  const PdfObject* rotate = nullptr;     // own or inherited
 };
 
 struct Filter {
@@ -87,6 +88,17 @@ std::optional<double> number_of(const PdfObject* object) {
   const double value = object->GetReal();
   if (!std::isfinite(value)) return std::nullopt;
   return value;
+}
+
+// A page's /Rotate as clockwise degrees 0/90/180/270. The value must be a
+// multiple of 90 (negative ones count the other way); viewers ignore anything
+// else, and so do we.
+int display_rotation(const PdfObject* rotate) {
+  const auto degrees = number_of(rotate);
+  if (!degrees || *degrees != std::floor(*degrees) || std::fabs(*degrees) > 1e6) return 0;
+  const auto whole = static_cast<long>(*degrees);
+  if (whole % 90 != 0) return 0;
+  return static_cast<int>(((whole % 360) + 360) % 360);
 }
 
 // Expands filter abbreviations used in inline images and by some writers.
@@ -223,8 +235,7 @@ std::vector<std::uint8_t> apply_filter(const std::vector<std::uint8_t>& input, c
   if (filter.name == "LZWDecode") kind = PoDoFo::ePdfFilter_LZWDecode;
   if (kind == PoDoFo::ePdfFilter_None) {
     throw Error(ErrorCode::UnsupportedFormat,
-                "page image uses the unsupported filter /" + filter.name,
-                ErrorContext{name, -1});
+                "page image uses the unsupported filter /" + filter.name, ErrorContext{name, -1});
   }
   std::unique_ptr<PoDoFo::PdfFilter> decoder(PoDoFo::PdfFilterFactory::Create(kind));
   if (!decoder) corrupt(name, "no decoder for /" + filter.name);
@@ -272,8 +283,7 @@ void ScanPdf::State::check_not_encrypted() const {
 // file refuses it: scans never need them, and they are how PDFs attack readers.
 void ScanPdf::State::check_no_active_content() const {
   const auto refuse = [this](const std::string& what) {
-    throw Error(ErrorCode::ActivePdfContent, "the PDF carries " + what,
-                ErrorContext{name, -1});
+    throw Error(ErrorCode::ActivePdfContent, "the PDF carries " + what, ErrorContext{name, -1});
   };
   std::function<void(const PdfObject&, int)> inspect = [&](const PdfObject& object, int depth) {
     if (depth > kMaxNesting) return;
@@ -314,6 +324,7 @@ void ScanPdf::State::collect_pages() {
     }
     if (const PdfObject* resources = key(node, "Resources")) inherited.resources = resources;
     if (const PdfObject* box = key(node, "MediaBox")) inherited.media_box = box;
+    if (const PdfObject* rotate = key(node, "Rotate")) inherited.rotate = rotate;
     const PdfObject* kids = key(node, "Kids");
     const std::string type = name_of(key(node, "Type"));
     if (type == "Pages" || (type.empty() && kids != nullptr)) {
@@ -329,10 +340,10 @@ void ScanPdf::State::collect_pages() {
 
 ScanPage ScanPdf::State::read_page(int index) const {
   if (index < 0 || index >= static_cast<int>(pages.size())) {
-    throw Error(ErrorCode::InvalidArgument,
-                "no page " + std::to_string(index) + " (the PDF has " +
-                    std::to_string(pages.size()) + ")",
-                ErrorContext{name, index});
+    throw Error(
+        ErrorCode::InvalidArgument,
+        "no page " + std::to_string(index) + " (the PDF has " + std::to_string(pages.size()) + ")",
+        ErrorContext{name, index});
   }
   const PageNode& node = pages[index];
 
@@ -363,10 +374,9 @@ ScanPage ScanPdf::State::read_page(int index) const {
   };
   consider_xobjects(node.resources, true, consider_xobjects);
   if (best == nullptr) {
-    throw Error(
-        ErrorCode::UnsupportedFormat,
-        "page " + std::to_string(index + 1) + " holds no image; it is not a scanned page",
-        ErrorContext{name, index});
+    throw Error(ErrorCode::UnsupportedFormat,
+                "page " + std::to_string(index + 1) + " holds no image; it is not a scanned page",
+                ErrorContext{name, index});
   }
 
   const double width_d = number_of(key(best, "Width")).value_or(0);
@@ -384,6 +394,7 @@ ScanPage ScanPdf::State::read_page(int index) const {
   }
 
   ScanPage result;
+  result.rotation = display_rotation(node.rotate);
   // dpi from the image stretched over the MediaBox (scans fill their page).
   if (node.media_box != nullptr && node.media_box->IsArray() &&
       node.media_box->GetArray().size() == 4) {
@@ -623,10 +634,8 @@ ScanPdf ScanPdf::open(const std::string& path, std::int64_t max_pixels) {
   }
   const auto size = std::filesystem::file_size(path, ec);
   if (ec)
-    throw Error(ErrorCode::InputNotFound, "cannot read: " + ec.message(),
-                ErrorContext{path, -1});
-  if (size == 0)
-    throw Error(ErrorCode::EmptyInput, "the file is empty", ErrorContext{path, -1});
+    throw Error(ErrorCode::InputNotFound, "cannot read: " + ec.message(), ErrorContext{path, -1});
+  if (size == 0) throw Error(ErrorCode::EmptyInput, "the file is empty", ErrorContext{path, -1});
   auto state = std::make_unique<State>();
   state->name = path;
   state->max_pixels = max_pixels;

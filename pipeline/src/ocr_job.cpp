@@ -14,8 +14,7 @@
 namespace sohoa::pipeline {
 
 bool JobReport::all_ok() const {
-  return failed_inputs.empty() &&
-         std::all_of(pages.begin(), pages.end(), [](const PageReport& p) { return p.ok; });
+  return failed_inputs.empty() && page_errors.empty();
 }
 
 namespace {
@@ -30,7 +29,8 @@ pdf::DocumentInfo document_info(const OcrJobOptions& options) {
 
 }  // namespace
 
-JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress) {
+JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress,
+                      const PageSink& page_sink) {
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -38,13 +38,14 @@ JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress
   imaging::DecodeLimits limits;
   limits.max_pixels = options.max_pixels;
   imaging::run_operations_on_calling_thread();
+  return_page_buffers_to_the_system();
 
   JobReport report;
   std::vector<PageSource> sources = enumerate_pages(options.inputs, limits, report.failed_inputs);
   const int total = static_cast<int>(sources.size());
-  const int jobs = std::clamp(options.jobs > 0 ? options.jobs
-                                               : static_cast<int>(std::thread::hardware_concurrency()),
-                              1, 64);
+  const int jobs = std::clamp(
+      options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()), 1,
+      64);
 
   ocr::OcrOptions ocr_options;
   ocr_options.languages = options.languages;
@@ -61,9 +62,8 @@ JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress
 
   std::unique_ptr<pdf::PdfAWriter> writer;
   if (!options.output_pdf.empty()) {
-    writer = std::make_unique<pdf::PdfAWriter>(options.output_pdf,
-                                               pdf::parse_pdfa_level(options.level),
-                                               document_info(options));
+    writer = std::make_unique<pdf::PdfAWriter>(
+        options.output_pdf, pdf::parse_pdfa_level(options.level), document_info(options));
   }
 
   PageProcessor processor(options);
@@ -92,7 +92,10 @@ JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress
         page->report.in_pdf = true;
         ++report.pages_written;
       }
-      report.pages.push_back(std::move(page->report));
+      ++report.pages_read;
+      if (page->report.ok && page->report.geometry.blank) ++report.blank_pages;
+      if (page->report.error) report.page_errors.push_back(*page->report.error);
+      if (page_sink) page_sink(page->report);
       ++done;
       if (progress) progress({done, total, elapsed()});
     }

@@ -71,8 +71,8 @@ OrientationDecision decide_orientation(ocr::OcrEngine& engine, const Image& gray
   // Most likely first: the line direction's two candidates, then the other two
   // in case the direction evidence misled us.
   const int preferred = lines_horizontal ? 0 : 90;
-  const std::array<int, 4> candidates = {preferred, (preferred + 180) % 360,
-                                         (preferred + 90) % 360, (preferred + 270) % 360};
+  const std::array<int, 4> candidates = {preferred, (preferred + 180) % 360, (preferred + 90) % 360,
+                                         (preferred + 270) % 360};
   std::array<float, 4> confidence{};
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     confidence[i] = probe(engine, gray, dpi, candidates[i]);

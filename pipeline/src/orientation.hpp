@@ -15,9 +15,9 @@ namespace sohoa::pipeline {
 Box densest_text_band(const Image& gray, double band_fraction);
 
 struct OrientationDecision {
-  int rotation = 0;          // clockwise degrees
-  float confidence = 0;      // probe confidence of the chosen orientation, 0..100
-  bool ambiguous = false;    // neither candidate read convincingly
+  int rotation = 0;        // clockwise degrees
+  float confidence = 0;    // probe confidence of the chosen orientation, 0..100
+  bool ambiguous = false;  // neither candidate read convincingly
 };
 
 // Decides between the two candidates the line direction allows (0/180 for

@@ -1,9 +1,13 @@
 #include "page_loader.hpp"
 
+#include <malloc.h>
+
 #include <array>
 #include <fstream>
+#include <mutex>
 
 #include "sohoa/core/error.hpp"
+#include "sohoa/imaging/cleanup.hpp"
 #include "sohoa/pdf/scan_reader.hpp"
 
 namespace sohoa::pipeline {
@@ -17,11 +21,18 @@ imaging::FileKind sniff_file(const std::string& path) {
   in.read(head.data(), head.size());
   auto got = static_cast<std::size_t>(in.gcount());
   if (got == 0) throw Error(ErrorCode::EmptyInput, "the file is empty", {path});
-  return imaging::sniff(
-      {reinterpret_cast<const std::uint8_t*>(head.data()), got});
+  return imaging::sniff({reinterpret_cast<const std::uint8_t*>(head.data()), got});
 }
 
 }  // namespace
+
+void return_page_buffers_to_the_system() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    constexpr int kPageBufferBytes = 4 << 20;
+    ::mallopt(M_MMAP_THRESHOLD, kPageBufferBytes);
+  });
+}
 
 std::vector<PageSource> enumerate_pages(const std::vector<std::string>& inputs,
                                         const imaging::DecodeLimits& limits,
@@ -54,7 +65,8 @@ LoadedPage PageLoader::load(const PageSource& source) {
       return {std::move(decoded.image), std::move(decoded.original)};
     }
     if (open_pdf_path_ != source.path || !open_pdf_) {
-      open_pdf_ = std::make_unique<pdf::ScanPdf>(pdf::ScanPdf::open(source.path, limits_.max_pixels));
+      open_pdf_ =
+          std::make_unique<pdf::ScanPdf>(pdf::ScanPdf::open(source.path, limits_.max_pixels));
       open_pdf_path_ = source.path;
     }
     auto scan = open_pdf_->page(source.index);
@@ -69,6 +81,12 @@ LoadedPage PageLoader::load(const PageSource& source) {
     // The PDF's placement says the resolution; the embedded image may not.
     if (scan.dpi_x > 0) page.image.dpi_x = scan.dpi_x;
     if (scan.dpi_y > 0) page.image.dpi_y = scan.dpi_y;
+    // Work on the page as a viewer shows it, so orientation detection starts
+    // from there and the output needs no /Rotate (quarter turns lose nothing).
+    if (scan.rotation != 0) {
+      page.image = imaging::rotate_clockwise(page.image, scan.rotation);
+      page.display_rotation = scan.rotation;
+    }
     return page;
   } catch (const Error& error) {
     throw error.within({source.path, source.index});

@@ -31,9 +31,12 @@ int page_dpi(const Image& image) {
 
 const char* encoding_name(Encoding encoding) {
   switch (encoding) {
-    case Encoding::Jpeg: return "jpeg";
-    case Encoding::CcittG4: return "ccitt-g4";
-    case Encoding::None: return "flate";
+    case Encoding::Jpeg:
+      return "jpeg";
+    case Encoding::CcittG4:
+      return "ccitt-g4";
+    case Encoding::None:
+      return "flate";
   }
   return "flate";
 }
@@ -124,8 +127,7 @@ ProcessedPage PageProcessor::process(WorkerState& state, const PageSource& sourc
   } catch (const Error& error) {
     out.report.error = error.within({source.path, source.index});
   } catch (const std::exception& error) {
-    out.report.error =
-        Error(ErrorCode::Internal, error.what(), {source.path, source.index});
+    out.report.error = Error(ErrorCode::Internal, error.what(), {source.path, source.index});
   }
   return out;
 }
@@ -148,7 +150,9 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
   if (blank.blank) {
     out.report.geometry.blank = true;
     understand(state, nullptr, nullptr, true, out);
-    if (options_.keep_blank) choose_output_image(std::move(image), loaded.original, false, out);
+    if (options_.keep_blank) {
+      choose_output_image(std::move(image), loaded.original, loaded.display_rotation != 0, out);
+    }
     return;
   }
   // Seal ink over the signatory's lines confuses recognition: read a gray with it
@@ -204,7 +208,7 @@ void PageProcessor::process_content(WorkerState& state, LoadedPage& loaded,
   understand(state, &page.image, &gray, false, out);
 
   // Turn the original-colour page the same way; the text boxes refer to it.
-  const bool changed = rotation != 0 || deskew_needed;
+  const bool changed = rotation != 0 || deskew_needed || loaded.display_rotation != 0;
   if (changed) {
     Image turned = imaging::rotate_clockwise(image, rotation);
     if (deskew_needed) turned = imaging::deskew(turned, skew);

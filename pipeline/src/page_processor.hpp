@@ -43,8 +43,8 @@ struct WorkerState {
 // A processed page ready to be written: its report plus the image to embed.
 struct ProcessedPage {
   PageReport report;
-  EncodedImage encoded;            // passthrough or re-encoded bytes
-  std::optional<Image> pixels;     // when encoded.encoding == None
+  EncodedImage encoded;         // passthrough or re-encoded bytes
+  std::optional<Image> pixels;  // when encoded.encoding == None
   double dpi_x = 0;
   double dpi_y = 0;
   // Batch jobs: what the page is and says (run on the upright, deskewed gray
@@ -71,8 +71,8 @@ class PageProcessor {
   };
   [[nodiscard]] Straightened straighten(const Image& gray, int rotation) const;
   void process_content(WorkerState& state, LoadedPage& loaded, ProcessedPage& out) const;
-  void understand(WorkerState& state, const Image* upright_gray, const Image* scan_gray,
-                  bool blank, ProcessedPage& out) const;
+  void understand(WorkerState& state, const Image* upright_gray, const Image* scan_gray, bool blank,
+                  ProcessedPage& out) const;
   const OcrJobOptions& options_;
   const understanding::PageAnalyzer* analyzer_ = nullptr;
 };

@@ -1,12 +1,15 @@
 #include "sohoa/pipeline/results_json.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "results_common.hpp"
 
@@ -52,67 +55,131 @@ nlohmann::json page_json(const PageReport& page, const std::string& source_root)
   return entry;
 }
 
-std::string results_to_json(const JobReport& report, const std::string& source_root) {
-  nlohmann::json pages = nlohmann::json::array();
-  for (const auto& page : report.pages) pages.push_back(page_json(page, source_root));
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& failure : report.failed_inputs) {
-    failed.push_back({{"source", display_source(failure.path, source_root)},
-                      {"error", error_json(failure.error)}});
-  }
-  nlohmann::json root = {{"pages", std::move(pages)},
-                         {"failed_inputs", std::move(failed)},
-                         {"pages_written", report.pages_written},
-                         {"seconds", report.seconds}};
-  if (report.output_error) root["output_error"] = error_json(*report.output_error);
-  return root.dump(1) + "\n";
+namespace {
+
+constexpr int kIndent = 1;
+
+// Invalid UTF-8 from a recogniser must not cost the whole results file.
+std::string dump(const nlohmann::json& value) {
+  return value.dump(kIndent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string sidecar_text(const JobReport& report) {
-  std::string out;
-  bool first = true;
-  for (const auto& page : report.pages) {
-    if (!page.in_pdf) continue;
-    if (!first) out += '\f';
-    out += page.text.plain_text();
-    out += '\n';
-    first = false;
+// A file built in pieces under a temp name beside its target: commit() makes
+// it durable and renames it into place; destroyed before that, it is removed.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)), temp_(path_ + ".tmp-XXXXXX") {
+    fd_ = ::mkstemp(temp_.data());
+    if (fd_ < 0) fail("cannot create", errno);
+    // mkstemp makes the file private; results are ordinary readable files.
+    ::fchmod(fd_, 0644);
   }
-  return out;
-}
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  void write(std::string_view bytes) {
+    if (fd_ < 0) fail("cannot write", EBADF);
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("cannot write", n < 0 ? errno : ENOSPC);
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  void commit() {
+    if (fd_ < 0) fail("cannot write", EBADF);
+    const int synced = ::fsync(fd_);
+    const int sync_errno = errno;
+    const int closed = ::close(fd_);
+    fd_ = -1;
+    if (synced != 0 || closed != 0) fail("cannot write", synced != 0 ? sync_errno : errno);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) fail("cannot rename", errno);
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what, int error_number) {
+    // A half-written file is useless: later writes and commit() refuse too.
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    throw Error(ErrorCode::OutputFailed, std::string(what) + ": " + std::strerror(error_number),
+                {path_});
+  }
+
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace
 
 void write_text_file_atomically(const std::string& path, const std::string& content) {
-  const std::string temp = path + ".tmp-" + std::to_string(getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw Error(ErrorCode::OutputFailed, std::string("cannot create: ") + std::strerror(errno),
-                {path});
+  TempFile file(path);
+  file.write(content);
+  file.commit();
+}
+
+struct ResultsWriter::State {
+  explicit State(const std::string& path) : file(path) {}
+  TempFile file;
+  std::string source_root;
+  bool first_page = true;
+};
+
+ResultsWriter::ResultsWriter(const std::string& path, std::string source_root)
+    : state_(std::make_unique<State>(path)) {
+  state_->source_root = std::move(source_root);
+  state_->file.write("{\n\"pages\": [");
+}
+
+ResultsWriter::~ResultsWriter() = default;
+
+void ResultsWriter::add_page(const PageReport& page) {
+  state_->file.write(state_->first_page ? "\n" : ",\n");
+  state_->file.write(dump(page_json(page, state_->source_root)));
+  state_->first_page = false;
+}
+
+void ResultsWriter::finish(const JobReport& report) {
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& failure : report.failed_inputs) {
+    failed.push_back({{"source", display_source(failure.path, state_->source_root)},
+                      {"error", error_json(failure.error)}});
   }
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int saved = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(ErrorCode::OutputFailed, std::string("cannot write: ") + std::strerror(saved),
-                  {path});
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    throw Error(ErrorCode::OutputFailed, std::string("cannot write: ") + std::strerror(saved),
-                {path});
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    throw Error(ErrorCode::OutputFailed, std::string("cannot rename: ") + std::strerror(saved),
-                {path});
-  }
+  std::string tail = "\n],\n\"failed_inputs\": " + dump(failed) +
+                     ",\n\"pages_written\": " + std::to_string(report.pages_written) +
+                     ",\n\"seconds\": " + dump(report.seconds);
+  if (report.output_error) tail += ",\n\"output_error\": " + dump(error_json(*report.output_error));
+  tail += "\n}\n";
+  state_->file.write(tail);
+  state_->file.commit();
+}
+
+struct SidecarWriter::State {
+  explicit State(const std::string& path) : file(path) {}
+  TempFile file;
+  bool first_page = true;
+};
+
+SidecarWriter::SidecarWriter(const std::string& path) : state_(std::make_unique<State>(path)) {}
+
+SidecarWriter::~SidecarWriter() = default;
+
+void SidecarWriter::add_page(const PageReport& page) {
+  if (!page.in_pdf) return;
+  if (!state_->first_page) state_->file.write("\f");
+  state_->file.write(page.text.plain_text() + '\n');
+  state_->first_page = false;
+}
+
+void SidecarWriter::finish() {
+  state_->file.commit();
 }
 
 }  // namespace sohoa::pipeline

@@ -312,6 +312,112 @@ TEST_F(OcrCli, MultiPageTiffPagesKeepTheirOrder) {
   }
 }
 
+// A scanned PDF whose pages display upright only through /Rotate: page 1
+// inherits /Rotate 270 from the page tree, pages 2 and 3 carry their own 180
+// and 90; each stored image is turned the other way (by Pillow). The pages are
+// read as displayed and come out upright without /Rotate, text layer included:
+// read back again, they need no turning and give the same text.
+TEST_F(OcrCli, PdfPagesWithRotateComeOutUpright) {
+  TruthPage upright;
+  for (const auto& page : truth_pages()) {
+    if (!page.blank && page.rotation == 0 && page.file.ends_with(".jpg")) {
+      upright = page;
+      break;
+    }
+  }
+  ASSERT_FALSE(upright.file.empty());
+  std::string script =
+      "import io, sys\n"
+      "from PIL import Image\n"
+      "source, out = sys.argv[1:3]\n"
+      "page = Image.open(source)\n"
+      "page = page.convert('RGB' if page.mode not in ('L', 'RGB') else page.mode)\n"
+      "dpi = 300\n"
+      "# PIL turns counter-clockwise, a viewer turns by /Rotate clockwise.\n"
+      "turns = [(270, ''), (180, '/Rotate 180'), (90, '/Rotate 90')]\n"
+      "objects = ['<< /Type /Catalog /Pages 2 0 R >>',\n"
+      "           '<< /Type /Pages /Kids [%s] /Count 3 /Rotate 270 >>' %\n"
+      "           ' '.join('%d 0 R' % (3 + 3 * i) for i in range(3))]\n"
+      "for i, (turn, own) in enumerate(turns):\n"
+      "    stored = page.rotate(turn, expand=True)\n"
+      "    jpeg = io.BytesIO()\n"
+      "    stored.save(jpeg, 'JPEG', quality=90)\n"
+      "    w, h = stored.size[0] * 72 / dpi, stored.size[1] * 72 / dpi\n"
+      "    image, content = 4 + 3 * i, 5 + 3 * i\n"
+      "    objects.append(('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources '\n"
+      "                    '<< /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R %s >>')\n"
+      "                   % (w, h, image, content, own))\n"
+      "    space = '/DeviceGray' if stored.mode == 'L' else '/DeviceRGB'\n"
+      "    objects.append(b'<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s "
+      "'\n"
+      "                   b'/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\\nstream\\n'\n"
+      "                   % (stored.size[0], stored.size[1], space.encode(), "
+      "len(jpeg.getvalue()))\n"
+      "                   + jpeg.getvalue() + b'\\nendstream')\n"
+      "    draw = b'q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q' % (w, h)\n"
+      "    objects.append(b'<< /Length %d >>\\nstream\\n' % len(draw) + draw + b'\\nendstream')\n"
+      "pdf = bytearray(b'%PDF-1.4\\n')\n"
+      "offsets = []\n"
+      "for number, body in enumerate(objects, 1):\n"
+      "    offsets.append(len(pdf))\n"
+      "    body = body if isinstance(body, bytes) else body.encode()\n"
+      "    pdf += b'%d 0 obj\\n' % number + body + b'\\nendobj\\n'\n"
+      "xref = len(pdf)\n"
+      "pdf += b'xref\\n0 %d\\n0000000000 65535 f \\n' % (len(objects) + 1)\n"
+      "pdf += b''.join(b'%010d 00000 n \\n' % offset for offset in offsets)\n"
+      "pdf += b'trailer\\n<< /Size %d /Root 1 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n' % "
+      "(len(objects) + 1, xref)\n"
+      "open(out, 'wb').write(pdf)\n";
+  write_text(scratch_ / "make_rotated.py", script);
+  const auto rotated = scratch_ / "rotated.pdf";
+  auto make = run_command(
+      "/usr/bin/python3 " + shell_quote((scratch_ / "make_rotated.py").string()) + " " +
+      shell_quote((corpus_dir() / upright.file).string()) + " " + shell_quote(rotated.string()));
+  ASSERT_EQ(make.exit_code, 0) << make.output;
+  ASSERT_EQ(run_command("qpdf --check " + shell_quote(rotated.string())).exit_code, 0);
+
+  const auto out = scratch_ / "upright.pdf";
+  const auto results = scratch_ / "upright.json";
+  auto run =
+      run_sohoa({"ocr", rotated.string(), "-o", out.string(), "--results", results.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  expect_valid_searchable_pdfa(out, "2b", {upright, upright, upright});
+  std::ifstream in(results);
+  auto json = nlohmann::json::parse(in);
+  ASSERT_EQ(json["pages"].size(), 3U);
+  // No /Rotate in the output and every page portrait, as the corpus page is.
+  auto info = run_command("pdfinfo -f 1 -l 3 " + shell_quote(out.string()));
+  for (int i = 0; i < 3; ++i) {
+    const auto& page = json["pages"][static_cast<std::size_t>(i)];
+    EXPECT_EQ(page["rotation"], 0) << "page " << i + 1 << " needed turning beyond its /Rotate";
+    EXPECT_EQ(page["reencoded"], true) << "page " << i + 1;
+    const std::string label = "Page " + std::string(i < 9 ? "   " : "  ") + std::to_string(i + 1);
+    const auto rot = info.output.find(label + " rot:");
+    ASSERT_NE(rot, std::string::npos) << info.output;
+    EXPECT_EQ(std::stoi(info.output.substr(info.output.find(':', rot) + 1)), 0);
+    const auto size = info.output.find(label + " size:");
+    ASSERT_NE(size, std::string::npos) << info.output;
+    std::istringstream dims(info.output.substr(info.output.find(':', size) + 1));
+    double width = 0;
+    double height = 0;
+    std::string times;
+    dims >> width >> times >> height;
+    EXPECT_LT(width, height) << "page " << i + 1 << " is not portrait";
+  }
+  // Read back: the output's pages are upright as stored, so nothing turns.
+  const auto again = scratch_ / "again.json";
+  auto reread = run_sohoa({"ocr", out.string(), "--results", again.string(), "-q"});
+  ASSERT_EQ(reread.exit_code, 0) << reread.output;
+  std::ifstream again_in(again);
+  auto again_json = nlohmann::json::parse(again_in);
+  ASSERT_EQ(again_json["pages"].size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(again_json["pages"][i]["rotation"], 0) << "page " << i + 1;
+    EXPECT_GE(share_of_words_found(upright.text, again_json["pages"][i]["text"]), 0.9)
+        << "page " << i + 1;
+  }
+}
+
 TEST_F(OcrCli, UsageErrorsExitWithBadArgs) {
   EXPECT_EQ(run_sohoa({"ocr"}).exit_code, 1);
   EXPECT_EQ(run_sohoa({"ocr", "x.jpg", "-o", "y.pdf", "--pdfa", "3z"}).exit_code, 1);

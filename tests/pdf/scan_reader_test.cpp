@@ -35,14 +35,16 @@ ErrorCode error_code_of(Action&& action) {
   return ErrorCode::Internal;
 }
 
-// A minimal PDF written as text with correct xref offsets; `catalog_extra` goes
-// into the catalog dictionary.
-std::string minimal_pdf(const std::string& catalog_extra) {
+// A minimal PDF written as text with correct xref offsets; the extras go into
+// the catalog, the page-tree node and the page dictionary.
+std::string minimal_pdf(const std::string& catalog_extra, const std::string& pages_extra = "",
+                        const std::string& page_extra = "") {
   std::vector<std::string> objects = {
       "<< /Type /Catalog /Pages 2 0 R " + catalog_extra + " >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 " + pages_extra + " >>",
       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Resources << /XObject << /Im0 4 0 R >> "
-      ">> >>",
+      ">> " +
+          page_extra + " >>",
       "<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray "
       "/BitsPerComponent 8 /Length 4 >>\nstream\n\x10\x20\x30\x40\nendstream"};
   std::string pdf = "%PDF-1.4\n";
@@ -140,6 +142,33 @@ TEST(ScanPdf, MinimalHandWrittenPdfReads) {
   EXPECT_EQ(page.pixels.width, 2);
   EXPECT_EQ(page.pixels.pixels, (std::vector<std::uint8_t>{0x10, 0x20, 0x30, 0x40}));
   EXPECT_NEAR(page.dpi_x, 2, 0.001);
+}
+
+TEST(ScanPdf, RotateIsReportedOwnOrInheritedWithPixelsAsStored) {
+  struct Case {
+    std::string pages_extra;
+    std::string page_extra;
+    int rotation;
+  };
+  const std::vector<Case> cases = {
+      {"", "", 0},
+      {"", "/Rotate 90", 90},
+      {"/Rotate 180", "", 180},            // inherited from the page-tree node
+      {"/Rotate 90", "/Rotate 270", 270},  // the page's own value wins
+      {"", "/Rotate -90", 270},            // negative: counter-clockwise
+      {"", "/Rotate 450", 90},             // beyond a full turn
+      {"", "/Rotate 45", 0},               // not a quarter turn: ignored, as viewers do
+      {"/Rotate /Ninety", "", 0},          // not a number: ignored
+  };
+  for (const auto& test_case : cases) {
+    const ScanPdf scan = ScanPdf::open(
+        as_bytes(minimal_pdf("", test_case.pages_extra, test_case.page_extra)), "rotated.pdf");
+    const pdf::ScanPage page = scan.page(0);
+    EXPECT_EQ(page.rotation, test_case.rotation)
+        << test_case.pages_extra << " | " << test_case.page_extra;
+    EXPECT_EQ(page.pixels.width, 2);
+    EXPECT_EQ(page.pixels.pixels, (std::vector<std::uint8_t>{0x10, 0x20, 0x30, 0x40}));
+  }
 }
 
 // Seeds of the fuzz corpus double as fixtures for less common encodings.

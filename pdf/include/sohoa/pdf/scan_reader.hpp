@@ -17,6 +17,10 @@ struct ScanPage {
   Image pixels;          // otherwise decoded pixels (Flate / uncompressed)
   double dpi_x = 0;      // from the image size and its placement on the page
   double dpi_y = 0;
+  // Clockwise degrees (0/90/180/270) a viewer turns the page to display it: the
+  // page's /Rotate, own or inherited. `encoded`/`pixels` and dpi are as stored,
+  // unturned; turn them by this much to see the page as displayed.
+  int rotation = 0;
 };
 
 class ScanPdf {

@@ -21,5 +21,6 @@ void add_scan_command(CLI::App& root, RunAction& run);    // SOHOA_HAVE_SCANNERS
 void add_serve_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_SERVE
 void add_audit_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_AUDIT
 void add_account_command(CLI::App& root, RunAction& run);  // SOHOA_HAVE_ACCOUNTS
+void add_export_command(CLI::App& root, RunAction& run);   // SOHOA_HAVE_EXPORT
 
 }  // namespace sohoa::app

@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
 #ifdef SOHOA_HAVE_ACCOUNTS
   sohoa::app::add_account_command(root, run);
 #endif
+#ifdef SOHOA_HAVE_EXPORT
+  sohoa::app::add_export_command(root, run);
+#endif
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -1,0 +1,1 @@
+sohoa_fuzz_target(fuzz_exchange_package LIBS sohoa::exchange)

@@ -3,7 +3,7 @@
 // as HTML. State-changing requests carry the session's CSRF token.
 "use strict";
 
-const state = { me: null, csrf: "", dossierCode: "", lastStatus: "" };
+const state = { me: null, csrf: "", dossierCode: "", lastStatus: "", signingKey: null };
 
 const ROLE_TABS = {
   counter: ["receive", "batches", "dashboard"],
@@ -162,18 +162,51 @@ $("receive-form").addEventListener("submit", async (event) => {
 });
 $("print-receipt").addEventListener("click", () => window.print());
 
+// A batch's origin: "folder:<path>" (hot folder), "scanner:<device>" or "upload".
+function originKind(origin) { return (origin ?? "").split(":")[0]; }
+
+function originText(origin) {
+  const kind = originKind(origin);
+  const detail = origin.slice(kind.length + 1);
+  const name = ["folder", "scanner", "upload"].includes(kind) ? t(`origin.${kind}`) : kind;
+  return detail ? `${name} (${detail})` : name;
+}
+
+async function loadScanners() {
+  const { profiles, hot_folders: folders } = await api("GET", "/api/scanner-profiles");
+  const select = $("scan-profile");
+  select.replaceChildren();
+  for (const profile of profiles) {
+    const option = document.createElement("option");
+    option.value = profile.name;
+    option.textContent = `${profile.name} · ${profile.source} · ${profile.resolution} dpi · ${profile.mode}`;
+    select.append(option);
+  }
+  $("scan-start").disabled = !profiles.length;
+  if (!profiles.length) {
+    const option = document.createElement("option");
+    option.textContent = t("scan.none");
+    select.append(option);
+  }
+  $("hot-folders").textContent = folders.join(", ");
+}
+
 async function loadBatches() {
+  await loadScanners();
   const { batches } = await api("GET", "/api/batches");
+  const wanted = $("batch-filter").value;
   const rows = $("batch-rows");
   rows.replaceChildren();
   for (const batch of batches) {
+    if (wanted && originKind(batch.origin) !== wanted) continue;
     const row = document.createElement("tr");
+    row.dataset.origin = originKind(batch.origin);
     const open = document.createElement("a");
     open.href = "#";
     open.textContent = batch.id;
-    open.addEventListener("click", (event) => { event.preventDefault(); loadBatch(batch.id); });
+    open.addEventListener("click", (event) => { event.preventDefault(); loadBatch(batch.id).catch((error) => say(error.message, true)); });
     cell(row, open);
-    cell(row, batch.origin);
+    cell(row, originText(batch.origin));
     cell(row, batch.stage);
     cell(row, `${batch.pages_filed} / ${batch.pages_total}`);
     rows.append(row);
@@ -183,29 +216,85 @@ async function loadBatches() {
 
 async function loadBatch(id) {
   const batch = await api("GET", `/api/batches/${encodeURIComponent(id)}`);
-  const detail = $("batch-detail");
-  const list = document.createElement("dl");
-  fillList(list, [["batches.id", id], ["batches.pages", `${batch.pages_done ?? 0} / ${batch.pages_total ?? 0}`],
-    ["batches.eta", String(batch.eta_seconds ?? "–")], ["batches.review", String((batch.review ?? []).length)],
-    ["batches.problems", String((batch.problems ?? []).length)]]);
-  detail.replaceChildren(list);
-  for (const item of batch.review ?? []) {
-    const p = document.createElement("p");
-    p.textContent = JSON.stringify(item);
-    detail.append(p);
+  const review = batch.review?.review ?? [];
+  const problems = Array.isArray(batch.problems) ? batch.problems : [];
+  $("batch-id").textContent = id;
+  fillList($("batch-fields"), [["batches.origin", originText(batch.origin)], ["batches.stage", batch.stage],
+    ["batches.pages", `${batch.pages_done ?? 0} / ${batch.pages_total ?? 0}`],
+    ["batches.eta", batch.eta_seconds === null || batch.eta_seconds === undefined ? "–" : String(Math.round(batch.eta_seconds))],
+    ["batches.dossiers", String((batch.dossiers ?? []).length)]]);
+  const reviewRows = $("review-rows");
+  reviewRows.replaceChildren();
+  for (const item of review) {
+    const row = document.createElement("tr");
+    for (const value of [item.stack_position ?? "–", item.source ?? "", item.group, item.code, item.message]) cell(row, String(value));
+    reviewRows.append(row);
   }
-  detail.hidden = false;
+  markEmpty(reviewRows, 5);
+  const problemRows = $("problem-rows");
+  problemRows.replaceChildren();
+  for (const problem of problems) {
+    const row = document.createElement("tr");
+    for (const value of [problem.file, problem.page === undefined ? "–" : problem.page + 1, problem.error]) cell(row, String(value));
+    problemRows.append(row);
+  }
+  markEmpty(problemRows, 3);
+  $("batch-detail").hidden = false;
 }
+
+// The scanner API answers a fault (paper jam, cover open…) with 409 and a message in both languages.
+$("scan-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = $("scan-profile").value;
+  const result = $("scan-result");
+  $("scan-start").disabled = true;
+  say(t("scan.working"));
+  try {
+    const response = await fetch(`/api/scanners/${encodeURIComponent(name)}/scan`,
+      { method: "POST", headers: { "X-CSRF-Token": state.csrf }, credentials: "same-origin" });
+    const data = await response.json().catch(() => ({}));
+    if (response.ok) {
+      result.textContent = t("scan.done", { n: data.pages, b: data.batch });
+      result.className = "good";
+      say("");
+    } else {
+      const fault = data.fault;
+      result.textContent = fault ? (sohoaLanguage === "en" ? fault.message_en : fault.message_vi) : (data.error ?? `HTTP ${response.status}`);
+      result.className = "bad";
+      say("");
+    }
+    result.hidden = false;
+    await loadBatches();
+  } catch (error) { say(error.message, true); } finally { $("scan-start").disabled = false; }
+});
+$("batch-filter").addEventListener("change", () => loadBatches().catch((error) => say(error.message, true)));
 $("refresh-batches").addEventListener("click", () => loadBatches().catch((error) => say(error.message, true)));
 
-// ---- official: awaiting signature ------------------------------------------------------
+// ---- official: awaiting signature, preview, batch signing -------------------------------
+
+function pdfUrl(code, documentId, inline) {
+  return `/api/dossiers/${encodeURIComponent(code)}/documents/${documentId}/pdf${inline ? "?inline=1" : ""}`;
+}
+
+// The PDF in a frame of this page (the API lets only this origin frame it).
+function preview(containerId, code, documentId, name) {
+  const container = $(containerId);
+  container.querySelector(".preview-name").textContent = name;
+  container.querySelector(".preview-frame").src = pdfUrl(code, documentId, true);
+  container.hidden = false;
+}
 
 async function loadAwaitingSignature() {
-  const { hits } = await api("GET", "/api/search?status=in-review&limit=200");
+  const [key, { hits }] = await Promise.all([api("GET", "/api/sign"), api("GET", "/api/search?status=in-review&limit=200")]);
+  state.signingKey = key;
+  const keyNote = $("sign-key");
+  keyNote.textContent = key.configured ? `${t("sign.key_ready")} (PAdES ${key.level})` : t("sign.no_key");
+  keyNote.className = key.configured ? "note" : "bad";
+  $("sign-selected").disabled = !key.configured;
   const byDossier = new Map();
   for (const hit of hits) {
-    if (!byDossier.has(hit.dossier_code)) byDossier.set(hit.dossier_code, new Set());
-    byDossier.get(hit.dossier_code).add(hit.document_code);
+    if (!byDossier.has(hit.dossier_code)) byDossier.set(hit.dossier_code, new Map());
+    byDossier.get(hit.dossier_code).set(hit.document_id, hit.document_code);
   }
   const rows = $("sign-rows");
   rows.replaceChildren();
@@ -217,7 +306,16 @@ async function loadAwaitingSignature() {
     box.className = "sign-choice";
     cell(row, box);
     cell(row, code);
-    cell(row, [...documents].join(", "));
+    const links = document.createElement("span");
+    for (const [id, documentCode] of documents) {
+      const link = document.createElement("button");
+      link.type = "button";
+      link.className = "link preview-document";
+      link.textContent = documentCode;
+      link.addEventListener("click", () => preview("sign-preview", code, id, documentCode));
+      links.append(link);
+    }
+    cell(row, links);
     cell(row, button("common.open", () => openDossier(code)));
     rows.append(row);
   }
@@ -226,11 +324,31 @@ async function loadAwaitingSignature() {
 
 $("sign-selected").addEventListener("click", async () => {
   const chosen = [...document.querySelectorAll(".sign-choice:checked")].map((box) => box.value);
+  if (!chosen.length) { say(t("sign.choose"), true); return; }
+  const submit = $("sign-selected");
+  submit.disabled = true;
+  say(t("sign.working"));
   try {
-    for (const code of chosen) await api("POST", `/api/dossiers/${encodeURIComponent(code)}/status`, { status: "signed" });
-    say(t("sign.done", { n: chosen.length }));
+    const { signed, results } = await api("POST", "/api/sign", { dossiers: chosen });
+    const list = $("sign-results");
+    list.replaceChildren();
+    for (const result of results) {
+      const item = document.createElement("li");
+      item.className = result.ok ? "good" : "bad";
+      item.dataset.code = result.code;
+      item.textContent = result.ok
+        ? `${result.code}: ${t("sign.ok")} (${result.documents.map((d) => `${d.code} v${d.version}`).join(", ")})`
+        : `${result.code}: ${result.error}`;
+      list.append(item);
+    }
+    list.hidden = false;
+    say(t("sign.done", { n: signed, m: results.length }), signed < results.length);
     await loadAwaitingSignature();
-  } catch (error) { say(error.message, true); }
+  } catch (error) {
+    say(error.status === 503 ? `${t("sign.no_key")} ${error.message}` : error.message, true);
+  } finally {
+    submit.disabled = !state.signingKey?.configured;
+  }
 });
 
 // ---- records: search, dossier, sharing, audit -----------------------------------------
@@ -285,17 +403,65 @@ async function openDossier(code) {
       cell(row, `${document_.code} — ${document_.summary}`);
       cell(row, document_.class);
       cell(row, String(document_.page_count));
+      const version = cell(row, `v${document_.version}`);
+      version.className = "version";
+      if (document_.version_reason === "signed") version.append(` · ${t("dossier.signed_version")}`);
       const link = document.createElement("a");
-      link.href = `/api/dossiers/${encodeURIComponent(code)}/documents/${document_.id}/pdf`;
+      link.href = pdfUrl(code, document_.id, false);
       link.dataset.i18n = "common.download";
       link.textContent = t("common.download");
       link.className = "download";
       link.setAttribute("download", `${document_.code}.pdf`);
-      cell(row, link);
+      const actions = cell(row, link);
+      const look = button("preview.title", () => preview("dossier-preview", code, document_.id, document_.code));
+      look.classList.add("link", "preview-document");
+      actions.prepend(look);
       rows.append(row);
     }
+    showPages(code, documents);
+    $("dossier-preview").hidden = true;
+    showExportLink(code);
     show("dossier");
   } catch (error) { say(error.message, true); }
+}
+
+// Records officers: the dossier as an exchange package (docs/exchange.md).
+function showExportLink(code) {
+  $("export-package")?.remove();
+  if (state.me.role !== "records") return;
+  const link = document.createElement("a");
+  link.id = "export-package";
+  link.className = "download";
+  link.href = `/api/dossiers/${encodeURIComponent(code)}/export`;
+  link.setAttribute("download", `${code}.zip`);
+  link.textContent = "Gói trao đổi / exchange package (.zip)";
+  $("dossier-fields").after(link);
+}
+
+// Each page's thumbnail (rendered by the service from the filed scan) with its document and class.
+function showPages(code, documents) {
+  const strip = $("page-strip");
+  strip.replaceChildren();
+  for (const document_ of documents) {
+    for (let page = 1; page <= Math.min(document_.page_count, 50); page += 1) {
+      const figure = document.createElement("figure");
+      figure.className = "page";
+      const image = document.createElement("img");
+      image.alt = `${document_.code} · ${t("field.page")} ${page}`;
+      image.addEventListener("error", () => {
+        const missing = document.createElement("p");
+        missing.className = "note no-image";
+        missing.textContent = t("pages.no_image");
+        image.replaceWith(missing);
+      });
+      image.src = `/api/dossiers/${encodeURIComponent(code)}/documents/${document_.id}/pages/${page}/thumbnail`;
+      const caption = document.createElement("figcaption");
+      caption.textContent = `${document_.code} · ${t("field.page")} ${page} · ${document_.class}`;
+      figure.append(image, caption);
+      strip.append(figure);
+    }
+  }
+  if (!strip.children.length) strip.textContent = t("common.none");
 }
 
 $("advance").addEventListener("click", async () => {

@@ -145,6 +145,8 @@ void add_batch_command(CLI::App& root, RunAction& run_action) {
                    "Refuse pages with more pixels than this")
       ->capture_default_str();
   command->add_flag("--keep-blank", options->job.keep_blank, "Keep blank pages in the PDFs");
+  command->add_flag("--per-document", options->job.per_document_pdfs,
+                    "Also write one PDF/A per document: OUTDIR/documents/<dossier>.<nn>.pdf");
   command->add_flag("--no-review-pdfs", options->no_review_pdfs,
                     "Do not write review-NN.pdf for pages that could not be filed");
   command->add_flag(

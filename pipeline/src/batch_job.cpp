@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -74,6 +75,12 @@ struct OpenGroup {
   GroupKind kind = GroupKind::Review;
   std::unique_ptr<pdf::PdfAWriter> writer;
   std::map<int, int> page_of;  // stack index -> 1-based page in the PDF
+  // per_document_pdfs: document id -> its own writer (dossiers only).
+  struct DocumentOut {
+    std::string path;
+    std::unique_ptr<pdf::PdfAWriter> writer;
+  };
+  std::map<int, DocumentOut> document_writers;
   std::vector<pdf::Bookmark> bookmarks;
   std::vector<int> bookmarked_documents;
   std::optional<Error> output_error;
@@ -109,6 +116,19 @@ class BatchWriter {
       content.dpi_y = page.dpi_y;
       content.text = &page.report.text;
       open_->writer->add_page(content);
+      if (options_.per_document_pdfs && open_->kind == GroupKind::Dossier && document >= 0) {
+        auto& out = open_->document_writers[document];
+        if (!out.writer) {
+          pdf::DocumentInfo info;
+          info.title = title + " — hồ sơ " + open_->name;
+          info.creator = "sohoa batch";
+          std::error_code ec;  // a folder that cannot be made fails in the writer, as an Error
+          fs::create_directories(fs::path(options_.output_dir) / "documents", ec);
+          out.path = document_path(open_->name, static_cast<int>(open_->document_writers.size()));
+          out.writer = std::make_unique<pdf::PdfAWriter>(out.path, level_, info);
+        }
+        out.writer->add_page(content);
+      }
       const int index = open_->writer->page_count() - 1;
       open_->page_of[stack_index] = index + 1;
       if (document >= 0 &&
@@ -121,6 +141,7 @@ class BatchWriter {
     } catch (const Error& error) {
       open_->output_error = error;
       open_->writer.reset();
+      open_->document_writers.clear();
       return false;
     }
   }
@@ -138,6 +159,10 @@ class BatchWriter {
           open_->writer->finish();
           group.pdf_path = path_of(record.name);
           group.pages_written = open_->writer->page_count();
+          for (auto& [document, out] : open_->document_writers) {
+            out.writer->finish();
+            group.document_pdfs[document] = out.path;
+          }
         } catch (const Error& error) {
           group.output_error = error;
         }
@@ -156,6 +181,12 @@ class BatchWriter {
  private:
   [[nodiscard]] std::string path_of(const std::string& name) const {
     return (fs::path(options_.output_dir) / (name + ".pdf")).string();
+  }
+  // `<output>/documents/<dossier>.<nn>.pdf`: nn is the document's place in the dossier.
+  [[nodiscard]] std::string document_path(const std::string& name, int ordinal) const {
+    char number[16];
+    std::snprintf(number, sizeof number, ".%02d.pdf", ordinal);
+    return (fs::path(options_.output_dir) / "documents" / (name + number)).string();
   }
   const BatchJobOptions& options_;
   BatchReport& report_;
@@ -181,6 +212,7 @@ BatchReport run_batch_job(const BatchJobOptions& options, const ProgressSink& pr
   imaging::DecodeLimits limits;
   limits.max_pixels = options.max_pixels;
   imaging::run_operations_on_calling_thread();
+  return_page_buffers_to_the_system();
 
   BatchReport report;
   report.classes_version = catalog.version() + " (" + catalog.effective_from() + ")";

@@ -214,6 +214,7 @@ std::vector<IntakeBatch> HotFolder::Impl::poll(std::chrono::milliseconds wait) {
       complete = file_complete(name, now);
     }
     if (!complete) continue;
+    if (options_.may_claim && !options_.may_claim()) break;
     if (auto batch = spool_.adopt(path, origin)) claimed.push_back(std::move(*batch));
     // Forget what was claimed (or vanished).
     for (auto it = files_.begin(); it != files_.end();) {

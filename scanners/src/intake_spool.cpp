@@ -54,6 +54,23 @@ void list_files(const fs::path& folder, const fs::path& relative, std::vector<fs
   }
 }
 
+// The door a batch came through, recorded inside its folder (empty when missing).
+std::string read_origin(const fs::path& folder) {
+  std::string origin;
+  std::vector<char> text(4096);
+  const int fd = ::open((folder / ".origin").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    const ssize_t n = ::read(fd, text.data(), text.size());
+    ::close(fd);
+    if (n > 0) origin.assign(text.data(), static_cast<std::size_t>(n));
+  }
+  return origin;
+}
+
+bool plain_id(const std::string& id) {
+  return !id.empty() && id.find('/') == std::string::npos && id.front() != '.';
+}
+
 }  // namespace
 
 std::string_view to_string(IntakeFileKind kind) {
@@ -149,7 +166,9 @@ IntakeSpool::IntakeSpool(fs::path root) : root_(std::move(root)) {
   std::error_code error;
   fs::create_directories(root_ / "incoming", error);
   fs::create_directories(root_ / "ready", error);
-  if (!fs::is_directory(root_ / "ready") || !fs::is_directory(root_ / "incoming")) {
+  fs::create_directories(root_ / "open", error);
+  if (!fs::is_directory(root_ / "ready") || !fs::is_directory(root_ / "incoming") ||
+      !fs::is_directory(root_ / "open")) {
     throw Error(ErrorCode::OutputFailed, "cannot create the intake spool folders",
                 {root_.string()});
   }
@@ -182,10 +201,15 @@ std::string IntakeSpool::new_id(std::string_view label) const {
 }
 
 IntakeBatch IntakeSpool::describe(const std::string& id, const std::string& origin) const {
+  return describe_in(root_ / "ready" / id, id, origin);
+}
+
+IntakeBatch IntakeSpool::describe_in(const fs::path& folder, const std::string& id,
+                                     const std::string& origin) const {
   IntakeBatch batch;
   batch.id = id;
   batch.origin = origin;
-  batch.folder = root_ / "ready" / id;
+  batch.folder = folder;
   std::vector<fs::path> names;
   list_files(batch.folder, {}, names);
   std::sort(names.begin(), names.end(), [](const fs::path& a, const fs::path& b) {
@@ -209,15 +233,23 @@ IntakeBatch IntakeSpool::describe(const std::string& id, const std::string& orig
   return batch;
 }
 
-IntakeSpool::BatchWriter::BatchWriter(IntakeSpool& spool, std::string id, std::string origin)
+IntakeSpool::BatchWriter::BatchWriter(IntakeSpool& spool, std::string id, std::string origin,
+                                      bool resumable)
     : spool_(&spool),
       id_(std::move(id)),
       origin_(std::move(origin)),
-      folder_(spool.root_ / "incoming" / id_) {
+      folder_(spool.root_ / (resumable ? "open" : "incoming") / id_),
+      resumable_(resumable) {
   std::error_code error;
+  if (resumable && fs::is_directory(folder_, error)) return;  // resuming
   if (!fs::create_directory(folder_, error)) {
     throw Error(ErrorCode::OutputFailed,
                 "cannot create " + folder_.string() + ": " + error.message(), {folder_.string()});
+  }
+  if (resumable) {
+    // Whole before anything else is written, so a restart finds where the pages came from.
+    write_file_durably(folder_ / ".origin", origin_);
+    fsync_directory(folder_.parent_path());
   }
 }
 
@@ -226,12 +258,19 @@ IntakeSpool::BatchWriter::BatchWriter(BatchWriter&& other) noexcept
       id_(std::move(other.id_)),
       origin_(std::move(other.origin_)),
       folder_(std::move(other.folder_)),
-      open_(other.open_) {
+      open_(other.open_),
+      resumable_(other.resumable_) {
   other.open_ = false;
 }
 
 IntakeSpool::BatchWriter::~BatchWriter() {
-  abort();
+  if (!resumable_) abort();
+}
+
+int IntakeSpool::BatchWriter::files_written() const {
+  std::vector<fs::path> names;
+  list_files(folder_, {}, names);
+  return static_cast<int>(names.size());
 }
 
 void IntakeSpool::BatchWriter::add_file(std::string_view name,
@@ -261,7 +300,35 @@ void IntakeSpool::BatchWriter::abort() {
 }
 
 IntakeSpool::BatchWriter IntakeSpool::begin_batch(std::string_view origin, std::string_view label) {
-  return BatchWriter(*this, new_id(label), std::string(origin));
+  return BatchWriter(*this, new_id(label), std::string(origin), false);
+}
+
+IntakeSpool::BatchWriter IntakeSpool::begin_open_batch(std::string_view origin,
+                                                       std::string_view label) {
+  return BatchWriter(*this, new_id(label), std::string(origin), true);
+}
+
+IntakeSpool::BatchWriter IntakeSpool::resume_open_batch(const std::string& id) {
+  std::error_code error;
+  if (!plain_id(id) || !fs::is_directory(root_ / "open" / id, error)) {
+    throw Error(ErrorCode::InputNotFound, "no open batch by that id", {id});
+  }
+  remove_stale_temp_files(root_ / "open" / id);  // a page cut short by a crash
+  return BatchWriter(*this, id, read_origin(root_ / "open" / id), true);
+}
+
+std::vector<IntakeBatch> IntakeSpool::open_batches() const {
+  std::vector<std::string> ids;
+  for (const auto& entry : fs::directory_iterator(root_ / "open")) {
+    if (entry.is_directory()) ids.push_back(entry.path().filename().string());
+  }
+  std::sort(ids.begin(), ids.end());
+  std::vector<IntakeBatch> batches;
+  for (const auto& id : ids) {
+    const auto folder = root_ / "open" / id;
+    batches.push_back(describe_in(folder, id, read_origin(folder)));
+  }
+  return batches;
 }
 
 std::optional<IntakeBatch> IntakeSpool::adopt(const fs::path& source, std::string_view origin) {
@@ -313,18 +380,7 @@ std::vector<IntakeBatch> IntakeSpool::ready_batches() const {
 std::optional<IntakeBatch> IntakeSpool::ready_batch(const std::string& id) const {
   const auto folder = root_ / "ready" / id;
   if (!fs::is_directory(folder)) return std::nullopt;
-  std::string origin;
-  std::error_code error;
-  if (fs::exists(folder / ".origin", error)) {
-    std::vector<char> text(4096);
-    const int fd = ::open((folder / ".origin").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      const ssize_t n = ::read(fd, text.data(), text.size());
-      ::close(fd);
-      if (n > 0) origin.assign(text.data(), static_cast<std::size_t>(n));
-    }
-  }
-  return describe(id, origin);
+  return describe(id, read_origin(folder));
 }
 
 void IntakeSpool::release(const std::string& id) {

@@ -17,18 +17,22 @@ namespace {
 
 void send(httplib::Response& response, const ApiReply& reply) {
   response.status = reply.status;
+  for (const auto& [name, value] : reply.headers) response.set_header(name, value);
   response.set_content(reply.body, reply.content_type.c_str());
 }
 
 // The page and its API: no framing, no sniffing, scripts from our own origin only.
+// A reply that sets its own policy keeps it (the page's same-origin PDF preview).
 void send(httplib::Response& response, const WebReply& reply, bool api) {
   response.status = reply.status;
   for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-  response.set_header("Content-Security-Policy",
-                      "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                      "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  if (!response.has_header("Content-Security-Policy")) {
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  }
   response.set_header("X-Content-Type-Options", "nosniff");
-  response.set_header("X-Frame-Options", "DENY");
+  if (!response.has_header("X-Frame-Options")) response.set_header("X-Frame-Options", "DENY");
   response.set_header("Referrer-Policy", "no-referrer");
   if (api) response.set_header("Cache-Control", "no-store");
   response.set_content(reply.body, reply.content_type.c_str());
@@ -48,6 +52,8 @@ WebRequest web_request(const httplib::Request& request, bool over_https) {
   return web;
 }
 
+constexpr std::size_t kHttpThreads = 128;
+
 }  // namespace
 
 class HttpApi::Impl {
@@ -63,6 +69,11 @@ class HttpApi::Impl {
                   "cannot start HTTPS with the configured certificate and key");
     }
     server.set_payload_max_length(static_cast<std::size_t>(max_body_bytes));
+    // A keep-alive connection holds a thread between its requests: enough
+    // threads for every desk's browser and client at once (50 in bench/load_bench.sh),
+    // so a burst waits for work, not for a thread. Costly work has its own gates
+    // (password hashing, the worker pool).
+    server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
     // Uploads of big stacks over a slow counter network take a while.
     server.set_read_timeout(120, 0);
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
@@ -89,16 +100,30 @@ class HttpApi::Impl {
             // One raw file: POST /api/batches?name=page1.jpg with the bytes as body.
             files.push_back({request.get_param_value("name"), request.body});
           } else {
-            send(response, {400, R"({"error":"send multipart/form-data files, or one file as the )"
-                                 R"(body with ?name=FILE"})"});
+            send(response, {400,
+                            R"({"error":"send multipart/form-data files, or one file as the )"
+                            R"(body with ?name=FILE"})",
+                            "application/json",
+                            {}});
             return;
           }
           send(response, service_.upload_batch(request.get_param_value("label"), files));
         });
-    server.Post(R"(/api/scanners/([^/]+)/scan)",
+    // Resume is scanning again into the device's open batch; ?more=1 keeps the
+    // batch open after the stack for the next one.
+    const auto scan = [this](const httplib::Request& request, httplib::Response& response) {
+      send(response, service_.scan(request.matches[1], request.get_param_value("more") == "1"));
+    };
+    server.Post(R"(/api/scanners/([^/]+)/scan)", scan);
+    server.Post(R"(/api/scanners/([^/]+)/resume)", scan);
+    server.Post(R"(/api/scanners/([^/]+)/close)",
                 [this](const httplib::Request& request, httplib::Response& response) {
-                  send(response, service_.scan(request.matches[1]));
+                  send(response, service_.close_scan(request.matches[1]));
                 });
+    server.Get(R"(/api/scanners/([^/]+))",
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 send(response, service_.scanner_status(request.matches[1]));
+               });
     // The web page's API (web_api.cpp); registered after the batch routes, which
     // therefore keep matching first. Absurdly large bodies are refused unread.
     server.set_pre_routing_handler([](const httplib::Request& request,

@@ -5,6 +5,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <semaphore>
+#include <thread>
 #include <vector>
 
 #include "sohoa/core/error.hpp"
@@ -12,6 +15,24 @@
 namespace sohoa::service {
 
 namespace {
+
+// Argon2 takes 64 MiB and a core for a tenth of a second: at most one per core
+// at a time, so a burst of logins queues here instead of taking every core and
+// gigabytes of memory from the other requests.
+class GatePass {
+ public:
+  GatePass() { slots().acquire(); }
+  ~GatePass() { slots().release(); }
+  GatePass(const GatePass&) = delete;
+  GatePass& operator=(const GatePass&) = delete;
+
+ private:
+  static std::counting_semaphore<256>& slots() {
+    static std::counting_semaphore<256> instance(
+        static_cast<std::ptrdiff_t>(std::clamp(std::thread::hardware_concurrency(), 1U, 256U)));
+    return instance;
+  }
+};
 
 void ensure_sodium() {
   // Thread-safe and idempotent; it only fails when no entropy source exists.
@@ -24,6 +45,7 @@ void ensure_sodium() {
 std::string hash_password(std::string_view password) {
   ensure_sodium();
   std::vector<char> encoded(crypto_pwhash_STRBYTES);
+  const GatePass pass;
   if (crypto_pwhash_str_alg(encoded.data(), password.data(), password.size(),
                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
@@ -35,6 +57,7 @@ std::string hash_password(std::string_view password) {
 bool verify_password(std::string_view password, const std::string& encoded_hash) {
   ensure_sodium();
   if (encoded_hash.empty() || encoded_hash.size() >= crypto_pwhash_STRBYTES) return false;
+  const GatePass pass;
   return crypto_pwhash_str_verify(encoded_hash.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -14,12 +14,14 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "http_api.hpp"
 #include "service_metrics.hpp"
 #include "sohoa/core/durable_file.hpp"
 #include "sohoa/core/error.hpp"
+#include "sohoa/core/identifiers.hpp"
 #include "sohoa/imaging/decode.hpp"
 #include "sohoa/imaging/encode.hpp"
 #include "sohoa/pdf/scan_reader.hpp"
@@ -28,6 +30,7 @@
 #include "sohoa/scanners/intake_spool.hpp"
 #include "sohoa/scanners/scanner.hpp"
 #include "sohoa/service/json_log.hpp"
+#include "sohoa/storage/open_registry.hpp"
 #include "sohoa/storage/sqlite_job_queue.hpp"
 
 namespace sohoa::service {
@@ -47,7 +50,7 @@ constexpr std::array<const char*, 4> kBatchFiles = {"results.json", "review.json
                                                     "problems.json"};
 
 ApiReply json_reply(int status, const json& body) {
-  return {status, body.dump(), "application/json"};
+  return {status, body.dump(), "application/json", {}};
 }
 
 ApiReply error_reply(int status, const std::string& message, json extra = json::object()) {
@@ -72,6 +75,29 @@ int count_file_pages(const scanners::IntakeFile& file) {
   }
 }
 
+// Pages in an upload's file, from its bytes (before anything is written).
+int count_upload_pages(const UploadedFile& file) {
+  const std::span<const std::uint8_t> bytes(
+      reinterpret_cast<const std::uint8_t*>(file.bytes.data()), file.bytes.size());
+  try {
+    if (file.bytes.starts_with("%PDF-")) {
+      return std::max(1, pdf::ScanPdf::open(bytes, file.name).page_count());
+    }
+    return std::max(1, imaging::count_pages(bytes, file.name));
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
+
+// How long a client told "busy" should wait before trying again.
+constexpr int kRetryAfterSeconds = 5;
+
+ApiReply busy_reply(const std::string& message) {
+  ApiReply reply = error_reply(429, message, {{"retry_after_seconds", kRetryAfterSeconds}});
+  reply.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
+  return reply;
+}
+
 }  // namespace
 
 class Service::Impl {
@@ -81,11 +107,11 @@ class Service::Impl {
     fs::create_directories(data);
     fs::create_directories(work_dir());
     fs::create_directories(filed_dir());
-    storage::SqliteQueueOptions options;
-    options.database = data / "queue.sqlite";
-    options.retry.max_attempts = config_.max_attempts;
-    options.retry.first_delay = std::chrono::milliseconds(config_.retry_first_delay_ms);
-    queue_ = storage::open_job_queue("sqlite:" + options.database.string(), options.retry);
+    storage::RetryPolicy retry;
+    retry.max_attempts = config_.max_attempts;
+    retry.first_delay = std::chrono::milliseconds(config_.retry_first_delay_ms);
+    // SQLite in the data folder, or the PostgreSQL database several nodes share.
+    queue_ = storage::open_job_queue(queue_url(config_), retry);
     spool_ = std::make_unique<scanners::IntakeSpool>(data / "spool");
     if (config_.hot_folders.empty()) config_.hot_folders.push_back({data / "inbox"});
     for (const auto& folder : config_.hot_folders) {
@@ -95,6 +121,7 @@ class Service::Impl {
       options_for_folder.settle_time = std::chrono::milliseconds(folder.settle_ms);
       options_for_folder.folder_quiet_time = std::chrono::milliseconds(folder.folder_quiet_ms);
       options_for_folder.use_inotify = folder.use_inotify;
+      options_for_folder.may_claim = [this] { return !intake_refusal(); };
       hot_folders_.push_back(std::make_unique<scanners::HotFolder>(options_for_folder, *spool_));
     }
     recover();
@@ -103,7 +130,9 @@ class Service::Impl {
   // ---- start-up -------------------------------------------------------------
 
   void recover() {
-    const int reclaimed = queue_->reclaim_all_leases();
+    // With a shared database the other nodes' leases are alive: a dead node's
+    // simply expire. Only a lone node takes every lease back at start-up.
+    const int reclaimed = config_.database.empty() ? queue_->reclaim_all_leases() : 0;
     std::set<std::string> ready_keys;
     for (const auto& batch : spool_->ready_batches()) {
       ready_keys.insert(batch.id);
@@ -121,7 +150,8 @@ class Service::Impl {
     log_event(LogLevel::Info, "recovered",
               {{"data_dir", config_.data_dir.string()},
                {"leases_reclaimed", reclaimed},
-               {"batches_in_spool", static_cast<int>(ready_keys.size())}});
+               {"batches_in_spool", static_cast<int>(ready_keys.size())},
+               {"open_scanner_batches", static_cast<int>(spool_->open_batches().size())}});
   }
 
   // ---- intake ---------------------------------------------------------------
@@ -151,6 +181,10 @@ class Service::Impl {
     process.after_pages_reach = Stage::Received;
     spec.batch_jobs.push_back(process);
     queue_->add_batch(spec, Stage::Received);
+    {
+      const std::lock_guard lock(pending_mutex_);
+      pending_by_batch_[batch.id] = pages;
+    }
     acknowledge_received_pages();
     log_event(LogLevel::Info, "batch accepted",
               {{"batch", batch.id},
@@ -167,17 +201,13 @@ class Service::Impl {
     while (auto job = queue_->claim(owner, kLease, {Stage::Received})) queue_->complete(*job);
   }
 
+  // Pages accepted and not yet filed: what back-pressure counts (a 60-page
+  // TIFF weighs 60, not 1).
   int pending_pages() {
     const std::lock_guard lock(pending_mutex_);
-    const auto now = SteadyClock::now();
-    if (now - pending_checked_at_ > std::chrono::milliseconds(500)) {
-      int pages = 0;
-      for (const auto& batch : spool_->ready_batches())
-        pages += static_cast<int>(batch.files.size());
-      pending_pages_ = pages;
-      pending_checked_at_ = now;
-    }
-    return pending_pages_;
+    int pages = 0;
+    for (const auto& [key, count] : pending_by_batch_) pages += count;
+    return pages;
   }
 
   // Whether the doors may accept now; otherwise why not (HTTP status + reason).
@@ -187,11 +217,21 @@ class Service::Impl {
       return std::pair{507, "the data disk is full (" + config_.data_dir.string() +
                                 "): intake stopped until space returns"};
     }
-    if (pending_pages() >= config_.max_pending_pages) {
-      return std::pair{503, "too many pages waiting (" + std::to_string(pending_pages()) +
-                                "): try again shortly"};
+    if (const int pending = pending_pages(); pending >= config_.max_pending_pages) {
+      return std::pair{429, busy_message(pending)};
     }
     return std::nullopt;
+  }
+
+  [[nodiscard]] std::string busy_message(int pending) const {
+    return "busy: " + std::to_string(pending) + " pages are waiting (limit " +
+           std::to_string(config_.max_pending_pages) + "); retry after " +
+           std::to_string(kRetryAfterSeconds) + " s";
+  }
+
+  static ApiReply refusal_reply(const std::pair<int, std::string>& refusal) {
+    if (refusal.first == 429) return busy_reply(refusal.second);
+    return error_reply(refusal.first, refusal.second);
   }
 
   // After a StorageFull, the doors reopen when a probe write succeeds again.
@@ -222,7 +262,18 @@ class Service::Impl {
     }
     if (auto refusal = intake_refusal()) {
       metrics_.add_upload(false);
-      return error_reply(refusal->first, refusal->second);
+      return refusal_reply(*refusal);
+    }
+    // An upload that would take the waiting pages over the limit waits too,
+    // unless nothing is waiting (a stack bigger than the limit must get in).
+    if (const int pending = pending_pages(); pending > 0) {
+      int pages = 0;
+      for (const auto& file : files) pages += count_upload_pages(file);
+      if (pending + pages > config_.max_pending_pages) {
+        metrics_.add_upload(false);
+        return busy_reply(busy_message(pending) + ", and this upload has " + std::to_string(pages) +
+                          " pages");
+      }
     }
     std::optional<scanners::IntakeBatch> batch;
     try {
@@ -300,13 +351,37 @@ class Service::Impl {
 
   // ---- scanners -------------------------------------------------------------
 
-  ApiReply scan(const std::string& profile_name) {
-    const auto profile = std::find_if(config_.scanners.begin(), config_.scanners.end(),
-                                      [&](const auto& p) { return p.name == profile_name; });
-    if (profile == config_.scanners.end()) {
+  const ScannerProfile* find_profile(const std::string& name) const {
+    const auto found = std::find_if(config_.scanners.begin(), config_.scanners.end(),
+                                    [&](const auto& p) { return p.name == name; });
+    return found == config_.scanners.end() ? nullptr : &*found;
+  }
+
+  static std::string scanner_origin(const std::string& device) { return "scanner:" + device; }
+
+  // A device has at most one open batch (paused by a fault, or waiting for the
+  // next stack); any profile of the device continues it.
+  std::optional<scanners::IntakeBatch> open_scan_batch(const std::string& device) const {
+    for (auto& batch : spool_->open_batches()) {
+      if (batch.origin == scanner_origin(device)) return std::move(batch);
+    }
+    return std::nullopt;
+  }
+
+  static json fault_json(const scanners::ScannerFault& fault, int pages_kept) {
+    return {{"kind", to_string(fault.kind)},
+            {"message_vi", fault.message_vi},
+            {"message_en", fault.message_en},
+            {"pages_before", pages_kept},
+            {"detail", fault.detail}};
+  }
+
+  ApiReply scan(const std::string& profile_name, bool more) {
+    const ScannerProfile* profile = find_profile(profile_name);
+    if (profile == nullptr) {
       return error_reply(404, "no scanner profile named '" + profile_name + "'");
     }
-    if (auto refusal = intake_refusal()) return error_reply(refusal->first, refusal->second);
+    if (auto refusal = intake_refusal()) return refusal_reply(*refusal);
     std::unique_lock busy(scan_mutex_, std::try_to_lock);
     if (!busy.owns_lock()) return error_reply(409, "a scan is already running");
 
@@ -317,55 +392,134 @@ class Service::Impl {
     settings.resolution_dpi = profile->resolution_dpi;
     settings.device_options = profile->device_options;
     std::optional<scanners::ScannerFault> fault;
-    int pages = 0;
-    std::optional<scanners::IntakeBatch> batch;
+    int scanned = 0;
+    int kept = 0;
+    std::string batch_id;
+    std::optional<scanners::IntakeBatch> committed;
     try {
-      auto writer = spool_->begin_batch("scanner:" + profile->device, profile->name);
+      // Pages go to disk as they arrive, into the device's open batch: a fault,
+      // a full disk or a crash mid-stack keeps every page delivered so far.
+      std::optional<scanners::IntakeSpool::BatchWriter> writer;
+      if (const auto open = open_scan_batch(profile->device)) {
+        writer.emplace(spool_->resume_open_batch(open->id));
+        kept = writer->files_written();
+      }
       try {
         scanners::ScanSession session(profile->device, settings);
         const auto result = session.scan_stack([&](scanners::ScannedPage page) {
+          if (!writer) {
+            writer.emplace(
+                spool_->begin_open_batch(scanner_origin(profile->device), profile->name));
+          }
           char name[32];
-          std::snprintf(name, sizeof name, "page-%04d.jpg", page.number + 1);
+          std::snprintf(name, sizeof name, "page-%04d.jpg", kept + 1);
           const auto encoded = imaging::encode_jpeg(page.image, profile->jpeg_quality);
-          writer.add_file(name, encoded.bytes);
-          ++pages;
+          writer->add_file(name, encoded.bytes);
+          ++kept;
+          ++scanned;
         });
         fault = result.fault;
         session.close();
       } catch (const scanners::ScannerError& error) {
         fault = error.fault();
       }
-      // Pages delivered before a fault are kept: they form the batch.
-      if (pages > 0) batch = writer.commit();
+      if (writer) {
+        batch_id = writer->id();
+        if (!fault && !more) committed = writer->commit();
+      }
     } catch (const Error& error) {
       if (error.code() == ErrorCode::StorageFull) {
         note_storage_full(error);
-        return error_reply(507, std::string("the data disk is full: ") + error.what());
+        return error_reply(507, std::string("the data disk is full; the pages scanned so far are "
+                                            "kept in the open batch: ") +
+                                    error.what());
       }
       if (error.code() == ErrorCode::InvalidArgument) return error_reply(400, error.what());
       return error_reply(500, error.what());
     }
-    if (batch) register_batch(*batch);
-    json body = {{"profile", profile->name}, {"device", profile->device}, {"pages", pages}};
-    body["batch"] = batch ? json(batch->id) : json(nullptr);
+    if (committed) register_batch(*committed);
+    json body = {{"profile", profile->name},
+                 {"device", profile->device},
+                 {"pages", kept},
+                 {"pages_scanned", scanned}};
+    body["batch"] = batch_id.empty() ? json(nullptr) : json(batch_id);
+    body["state"] = batch_id.empty() ? json(nullptr) : json(committed ? "accepted" : "open");
+    {
+      const std::lock_guard lock(scan_faults_mutex_);
+      if (fault) {
+        scan_faults_[profile->device] = fault_json(*fault, kept);
+      } else {
+        scan_faults_.erase(profile->device);
+      }
+    }
     if (fault) {
       metrics_.add_failure(std::string("scanner-") + std::string(to_string(fault->kind)));
       log_event(LogLevel::Warning, "scanner fault",
                 {{"profile", profile->name},
                  {"device", fault->device},
                  {"fault", to_string(fault->kind)},
-                 {"pages_before", fault->pages_before},
+                 {"pages_kept", kept},
+                 {"batch", batch_id},
                  {"message", fault->message_en},
                  {"detail", fault->detail}});
-      body["fault"] = {{"kind", to_string(fault->kind)},
-                       {"message_vi", fault->message_vi},
-                       {"message_en", fault->message_en},
-                       {"pages_before", fault->pages_before},
-                       {"detail", fault->detail}};
-      // The request did its part (pages kept); the device needs a person.
+      body["fault"] = fault_json(*fault, kept);
+      // The request did its part (pages kept); the device needs a person, then
+      // resume (scan again) or close.
       return json_reply(409, body);
     }
-    return json_reply(batch ? 201 : 200, body);
+    return json_reply(committed ? 201 : 200, body);
+  }
+
+  // Ends the device's open batch with the pages it has: it goes to processing.
+  ApiReply close_scan(const std::string& profile_name) {
+    const ScannerProfile* profile = find_profile(profile_name);
+    if (profile == nullptr) {
+      return error_reply(404, "no scanner profile named '" + profile_name + "'");
+    }
+    std::unique_lock busy(scan_mutex_, std::try_to_lock);
+    if (!busy.owns_lock()) return error_reply(409, "a scan is running: wait for it to stop");
+    const auto open = open_scan_batch(profile->device);
+    if (!open) return error_reply(404, "no open batch on scanner " + profile->device);
+    std::optional<scanners::IntakeBatch> batch;
+    try {
+      batch = spool_->resume_open_batch(open->id).commit();
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::StorageFull) {
+        note_storage_full(error);
+        return error_reply(
+            507, std::string("the data disk is full; the open batch is kept: ") + error.what());
+      }
+      return error_reply(500, error.what());
+    }
+    register_batch(*batch);
+    {
+      const std::lock_guard lock(scan_faults_mutex_);
+      scan_faults_.erase(profile->device);
+    }
+    log_event(LogLevel::Info, "scanner batch closed",
+              {{"profile", profile->name},
+               {"batch", batch->id},
+               {"pages", static_cast<int>(batch->files.size())}});
+    return json_reply(201, {{"profile", profile->name},
+                            {"device", profile->device},
+                            {"batch", batch->id},
+                            {"state", "accepted"},
+                            {"pages", static_cast<int>(batch->files.size())}});
+  }
+
+  ApiReply scanner_status(const std::string& profile_name) {
+    const ScannerProfile* profile = find_profile(profile_name);
+    if (profile == nullptr) {
+      return error_reply(404, "no scanner profile named '" + profile_name + "'");
+    }
+    json body = {{"profile", profile->name}, {"device", profile->device}};
+    const auto open = open_scan_batch(profile->device);
+    body["batch"] = open ? json(open->id) : json(nullptr);
+    body["pages"] = open ? static_cast<int>(open->files.size()) : 0;
+    const std::lock_guard lock(scan_faults_mutex_);
+    const auto fault = scan_faults_.find(profile->device);
+    body["fault"] = fault == scan_faults_.end() ? json(nullptr) : fault->second;
+    return json_reply(200, body);
   }
 
   // ---- workers --------------------------------------------------------------
@@ -410,9 +564,11 @@ class Service::Impl {
       metrics_.add_stage_seconds(
           stage, std::chrono::duration<double>(SteadyClock::now() - started).count());
     } catch (const Error& error) {
+      // Filing (renames, the registry) is retried whatever went wrong, then
+      // dead-lettered with the reason; its files stay in the work folder.
       const bool retryable = error.code() == ErrorCode::StorageFull ||
                              error.code() == ErrorCode::OutputFailed ||
-                             error.code() == ErrorCode::Internal;
+                             error.code() == ErrorCode::Internal || job.stage == Stage::Filed;
       if (error.code() == ErrorCode::StorageFull) note_storage_full(error);
       fail_job(job, error.what(), retryable, std::string(to_string(error.code())));
     } catch (const std::exception& error) {
@@ -503,6 +659,7 @@ class Service::Impl {
     log_event(LogLevel::Info, "batch started",
               {{"batch", info->key}, {"pages", total}, {"attempt", job.attempts}});
 
+    options.per_document_pdfs = filing_to_registry();
     pipeline::BatchReport report;
     if (!options.inputs.empty()) {
       Heartbeat heartbeat(*queue_, job);
@@ -510,6 +667,9 @@ class Service::Impl {
         set_live(info->key, progress.pages_done, progress.pages_total);
       });
     }
+    // The documents' PDFs are renamed into place: make the names durable before
+    // the queue points at them.
+    if (fs::is_directory(work / "documents")) fsync_directory(work / "documents");
     for (const auto& group : report.groups) {
       if (group.output_error) throw *group.output_error;  // retried: nothing is filed yet
     }
@@ -558,14 +718,17 @@ class Service::Impl {
         }
       }
       const bool is_dossier = group.record.kind == understanding::GroupKind::Dossier;
-      dossier.payload =
-          json{{"name", group.record.name},
-               {"kind", is_dossier ? "dossier" : "review"},
-               {"reason", group.record.reason},
-               {"file", group.pdf_path.empty() ? std::string()
-                                               : fs::path(group.pdf_path).filename().string()},
-               {"pages", group.pages_written}}
-              .dump();
+      json payload = {
+          {"name", group.record.name},
+          {"kind", is_dossier ? "dossier" : "review"},
+          {"reason", group.record.reason},
+          {"file",
+           group.pdf_path.empty() ? std::string() : fs::path(group.pdf_path).filename().string()},
+          {"pages", group.pages_written}};
+      if (is_dossier && options.per_document_pdfs) {
+        payload["registry"] = registry_payload(report, group, work);
+      }
+      dossier.payload = payload.dump();
       effects.dossiers.push_back(std::move(dossier));
     }
     const auto completion = queue_->complete(job, effects);
@@ -587,12 +750,217 @@ class Service::Impl {
     finish_batch_if_filed(job.subject_id);
   }
 
+  // ---- filing into the registry -----------------------------------------------
+
+  [[nodiscard]] bool filing_to_registry() const { return !config_.agency.empty(); }
+
+  // What the file stage needs to record a dossier's documents in the registry,
+  // kept in the queue dossier's payload (committed with the batch's completion):
+  // the dossier's understood fields and, per document, its PDF (relative to the
+  // work folder), class, title, confidence level, fields and page texts.
+  static json registry_payload(const pipeline::BatchReport& report,
+                               const pipeline::BatchGroup& group, const fs::path& work) {
+    json documents = json::array();
+    for (const auto& document : group.record.documents) {
+      const auto pdf = group.document_pdfs.find(document.id);
+      if (pdf == group.document_pdfs.end()) continue;  // none of its pages is in a PDF
+      json texts = json::array();
+      json fields = json::object();
+      for (const int index : document.stack_indices) {
+        if (index < 0 || index >= static_cast<int>(report.pages.size())) continue;
+        const auto& page = report.pages[static_cast<std::size_t>(index)];
+        if (!page.report.in_pdf) continue;
+        texts.push_back(page.report.text.plain_text());
+        for (const auto& [name, value] : page.fields) {
+          if (!fields.contains(name)) fields[name] = value;
+        }
+      }
+      documents.push_back({{"file", fs::relative(pdf->second, work).string()},
+                           {"class", document.page_class},
+                           {"title", document.title},
+                           {"confidence_level", document.confidence_level},
+                           {"fields", fields},
+                           {"texts", texts}});
+    }
+    return {{"procedure_code", group.record.procedure_code},
+            {"applicant_name", group.record.applicant_name},
+            {"applicant_id", group.record.applicant_id},
+            {"documents", documents}};
+  }
+
+  // Opened on first use by the worker (the web API opens its own).
+  storage::Registry& registry() {
+    const std::lock_guard lock(registry_mutex_);
+    if (!registry_) {
+      storage::RegistryOptions options;
+      options.blobs = storage::open_local_blob_store(blob_store_dir(config_));
+      blobs_ = options.blobs;
+      if (const auto holidays = holidays_dir(); !holidays.empty()) {
+        options.holidays = storage::HolidayCalendar::load(holidays);
+      }
+      registry_ = storage::open_registry(registry_url(config_), std::move(options));
+    }
+    return *registry_;
+  }
+
+  // The holiday calendar's folder, found as the web API finds it.
+  [[nodiscard]] fs::path holidays_dir() const {
+    if (!config_.holidays_dir.empty()) return config_.holidays_dir;
+    std::vector<fs::path> candidates;
+    if (const char* env = std::getenv("SOHOA_HOLIDAYS_DIR"); env != nullptr && *env != '\0') {
+      candidates.emplace_back(env);
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      candidates.push_back(exe.parent_path().parent_path() / "share/sohoa/config/holidays");
+      candidates.push_back(exe.parent_path().parent_path() / "config/holidays");
+    }
+    candidates.push_back(fs::path(SOHOA_SOURCE_DIR) / "config/holidays");
+    for (const auto& candidate : candidates) {
+      if (fs::is_directory(candidate, ec)) return candidate;
+    }
+    return {};
+  }
+
+  // The registry code of a dossier group: its receipt's pre-printed code, or (a
+  // group without one) a code generated for the configured unit, remembered in
+  // the work folder so that a replay does not number the dossier again.
+  std::string record_dossier(const std::string& batch_key, const json& payload,
+                             storage::Viewer& by) {
+    const std::string name = payload.value("name", std::string());
+    const json& fields = payload.at("registry");
+    storage::DossierIntake intake;
+    intake.procedure_code = fields.value("procedure_code", std::string());
+    intake.applicant_name = fields.value("applicant_name", std::string());
+    intake.personal_id = fields.value("applicant_id", std::string());
+    intake.title = "Hồ sơ số hóa " + name;
+    storage::Registry& reg = registry();
+    if (const auto code = parse_dossier_code(name); code && code->result_number == 0) {
+      // The receipt names the receiving unit: the dossier is that unit's.
+      by.agency = code->agency;
+      if (reg.dossier(code->text(), by)) return code->text();  // received at the counter, or replay
+      intake.unit_code = code->agency;
+      intake.received_on = storage::Date{std::chrono::year{code->year},
+                                         std::chrono::month{static_cast<unsigned>(code->month)},
+                                         std::chrono::day{static_cast<unsigned>(code->day)}};
+      intake.preprinted_code = code->text();
+      return reg.receive_dossier(intake, by).dossier.code;
+    }
+    by.agency = config_.unit_code;
+    const fs::path note = work_dir() / batch_key / (name + ".code");
+    if (fs::exists(note)) {
+      std::string code = read_small_file(note);
+      while (!code.empty() && (code.back() == '\n' || code.back() == '\r')) code.pop_back();
+      if (reg.dossier(code, by)) return code;
+    }
+    intake.unit_code = config_.unit_code;
+    const auto now = std::chrono::system_clock::now() + std::chrono::hours(7);
+    intake.received_on = storage::Date{std::chrono::floor<std::chrono::days>(now)};
+    const std::string code = reg.receive_dossier(intake, by).dossier.code;
+    write_file_durably(note, code + "\n");
+    return code;
+  }
+
+  // TT 05/2025 metadata of a scanned document from its class and fields.
+  static storage::DocumentMetadata document_metadata(const json& document,
+                                                     const std::string& batch_key) {
+    storage::DocumentMetadata metadata;
+    metadata.document_class = document.value("class", std::string());
+    metadata.document_type = document.value("title", std::string());
+    metadata.summary = metadata.document_type;
+    metadata.confidence_level = document.value("confidence_level", std::string("02"));
+    metadata.notes = "digitised by sohoa serve, batch " + batch_key;
+    const json& fields = document.at("fields");
+    auto field = [&](std::initializer_list<const char*> names) {
+      for (const char* name : names) {
+        if (fields.contains(name) && fields[name].is_string())
+          return fields[name].get<std::string>();
+      }
+      return std::string();
+    };
+    metadata.number_symbol = field({"so_ky_hieu", "so_hieu", "so"});
+    metadata.issuing_agency = field({"co_quan_ban_hanh", "noi_cap", "co_quan_cap"});
+    // Dates are ISO in the registry; fields hold them as printed (dd/mm/yyyy).
+    if (const auto date = parse_civil_date(field({"ngay_ban_hanh", "ngay_cap", "ngay_ky"}))) {
+      char text[16];
+      std::snprintf(text, sizeof text, "%04d-%02d-%02d", date->year, date->month, date->day);
+      metadata.issued_on = text;
+    }
+    const std::string name = field({"ho_ten"});
+    if (!name.empty()) metadata.summary += " — " + name;
+    return metadata;
+  }
+
+  // Records a dossier group and its documents in the registry. Idempotent: the
+  // dossier is looked up before it is received, and a document whose first
+  // version already holds this very file (same SHA-256; the PDF in the work
+  // folder was written once) is not added again.
+  void file_into_registry(const std::string& batch_key, const json& payload) {
+    storage::Viewer by{config_.agency, storage::Role::CounterStaff, "sohoa-serve"};
+    const std::string code = record_dossier(batch_key, payload, by);
+    storage::Registry& reg = registry();
+    std::set<std::string> filed;
+    for (const auto& document : reg.documents(code, by)) {
+      if (document.latest.version == 1) {
+        filed.insert(document.latest.blob_sha256);
+        continue;
+      }
+      for (const auto& version : reg.versions(document.id, by)) {
+        if (version.version == 1) filed.insert(version.blob_sha256);
+      }
+    }
+    int added = 0;
+    for (const auto& document : payload.at("registry").at("documents")) {
+      const fs::path file = work_dir() / batch_key / document.value("file", std::string());
+      const std::string bytes = read_small_file_or_throw(file);
+      storage::NewDocument next;
+      next.file.assign(bytes.begin(), bytes.end());
+      // The blob store is content-addressed: storing is idempotent and names the hash.
+      const std::string sha256 = blobs_->put(next.file).sha256;
+      if (filed.contains(sha256)) continue;
+      next.metadata = document_metadata(document, batch_key);
+      for (const auto& text : document.at("texts"))
+        next.page_texts.push_back(text.get<std::string>());
+      reg.add_document(code, next, by);
+      filed.insert(sha256);
+      ++added;
+    }
+    if (const auto dossier = reg.dossier(code, by);
+        dossier && dossier->status == storage::DossierStatus::Received) {
+      reg.advance_status(code, storage::DossierStatus::Digitised, by);
+    }
+    log_event(LogLevel::Info, "dossier registered",
+              {{"batch", batch_key}, {"dossier", code}, {"documents_added", added}});
+  }
+
+  static std::string read_small_file_or_throw(const fs::path& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      throw Error(ErrorCode::InputNotFound, "a document's PDF is missing", {path.string()});
+    }
+    std::string text;
+    char buffer[65536];
+    std::size_t read = 0;
+    while ((read = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, read);
+    const bool failed = std::ferror(file) != 0;
+    std::fclose(file);
+    if (failed)
+      throw Error(ErrorCode::InputNotFound, "cannot read a document's PDF", {path.string()});
+    return text;
+  }
+
   // Moves one dossier's PDF from the work folder into filed/<batch>/. On replay
-  // (crash after the rename, before the commit) the PDF is already there.
+  // (crash after the rename, before the commit) the PDF is already there. With an
+  // agency configured, the dossier's documents are first filed into the registry.
   void file_dossier(const storage::Job& job) {
     const auto batch = queue_->batch(job.batch_id);
     if (!batch) throw Error(ErrorCode::Internal, "dossier of an unknown batch");
     const json payload = json::parse(job.payload, nullptr, false);
+    if (filing_to_registry() && payload.is_object() && payload.value("kind", "") == "dossier" &&
+        payload.contains("registry")) {
+      file_into_registry(batch->key, payload);
+    }
     const std::string file =
         payload.is_object() ? payload.value("file", std::string()) : std::string();
     if (!file.empty()) {
@@ -637,6 +1005,10 @@ class Service::Impl {
     if (spool_->ready_batch(batch->key)) {
       spool_->release(batch->key);
       log_event(LogLevel::Info, "batch filed", {{"batch", batch->key}, {"folder", filed.string()}});
+    }
+    {
+      const std::lock_guard lock(pending_mutex_);
+      pending_by_batch_.erase(batch->key);
     }
     wake_workers();
   }
@@ -716,7 +1088,23 @@ class Service::Impl {
 
   ApiReply batch_status(const std::string& key) {
     const auto batch = queue_->batch_by_key(key);
-    if (!batch) return error_reply(404, "no batch '" + key + "'");
+    if (!batch) {
+      // A scanner batch paused by a fault (or waiting for its next stack): its
+      // pages are kept, none processed yet.
+      for (const auto& open : spool_->open_batches()) {
+        if (open.id != key) continue;
+        const int pages = static_cast<int>(open.files.size());
+        return json_reply(200, {{"id", open.id},
+                                {"origin", open.origin},
+                                {"stage", "open"},
+                                {"pages_total", pages},
+                                {"pages_scanned", pages},
+                                {"pages_done", 0},
+                                {"eta_seconds", nullptr},
+                                {"filed", false}});
+      }
+      return error_reply(404, "no batch '" + key + "'");
+    }
     return json_reply(200, describe_batch(*batch));
   }
 
@@ -732,6 +1120,13 @@ class Service::Impl {
                       {"stage", to_string(batch->stage)},
                       {"pages_total", progress ? progress->pages_total : 0},
                       {"pages_filed", progress ? progress->pages_filed : 0}});
+    }
+    for (const auto& open : spool_->open_batches()) {
+      list.push_back({{"id", open.id},
+                      {"origin", open.origin},
+                      {"stage", "open"},
+                      {"pages_total", static_cast<int>(open.files.size())},
+                      {"pages_filed", 0}});
     }
     return json_reply(200, {{"batches", list}});
   }
@@ -761,7 +1156,7 @@ class Service::Impl {
       // Still answer: the counters in memory are worth having when the disk is full.
     }
     const bool open = !intake_refusal().has_value();
-    return {200, metrics_.render(stats, pending_pages(), open), "text/plain; version=0.0.4"};
+    return {200, metrics_.render(stats, pending_pages(), open), "text/plain; version=0.0.4", {}};
   }
 
   // ---- run loop ---------------------------------------------------------------
@@ -840,6 +1235,9 @@ class Service::Impl {
 
   ServiceConfig config_;
   Service* owner_ = nullptr;
+  std::mutex registry_mutex_;
+  std::shared_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<storage::Registry> registry_;
   std::unique_ptr<storage::JobQueue> queue_;
   std::unique_ptr<scanners::IntakeSpool> spool_;
   std::vector<std::unique_ptr<scanners::HotFolder>> hot_folders_;
@@ -849,9 +1247,10 @@ class Service::Impl {
   std::atomic<bool> busy_{false};
   std::atomic<int> http_port_{0};
   std::mutex scan_mutex_;
+  std::mutex scan_faults_mutex_;
+  std::map<std::string, json> scan_faults_;  // device -> its last fault, until resumed or closed
   std::mutex pending_mutex_;
-  int pending_pages_ = 0;
-  SteadyClock::time_point pending_checked_at_{};
+  std::map<std::string, int> pending_by_batch_;  // spool id -> pages, until filed
   struct LiveProgress {
     int done = 0;
     int total = 0;
@@ -883,8 +1282,14 @@ ApiReply Service::batch_status(const std::string& batch_key) {
 ApiReply Service::list_batches() {
   return impl_->list_batches();
 }
-ApiReply Service::scan(const std::string& profile_name) {
-  return impl_->scan(profile_name);
+ApiReply Service::scan(const std::string& profile_name, bool more) {
+  return impl_->scan(profile_name, more);
+}
+ApiReply Service::close_scan(const std::string& profile_name) {
+  return impl_->close_scan(profile_name);
+}
+ApiReply Service::scanner_status(const std::string& profile_name) {
+  return impl_->scanner_status(profile_name);
 }
 ApiReply Service::health() {
   return impl_->health();

@@ -45,6 +45,36 @@ fs::path resolve(const fs::path& base, const std::string& path) {
   return candidate.is_absolute() ? candidate : (base / candidate).lexically_normal();
 }
 
+SignerConfig parse_signer(const json& item, const std::string& where, const fs::path& base_dir) {
+  check_keys(item, where,
+             {"p12", "pkcs11_module", "key_id", "chain", "pin_file", "tsa", "level", "trust"});
+  SignerConfig signer;
+  std::string p12, module, chain, pin_file, trust;
+  read(item, "p12", where, p12);
+  read(item, "pkcs11_module", where, module);
+  read(item, "key_id", where, signer.key_id);
+  read(item, "chain", where, chain);
+  read(item, "pin_file", where, pin_file);
+  read(item, "tsa", where, signer.tsa_url);
+  read(item, "level", where, signer.level);
+  read(item, "trust", where, trust);
+  signer.p12 = resolve(base_dir, p12);
+  signer.pkcs11_module = resolve(base_dir, module);
+  signer.chain = resolve(base_dir, chain);
+  signer.pin_file = resolve(base_dir, pin_file);
+  signer.trust = resolve(base_dir, trust);
+  if (p12.empty() == module.empty()) bad_value(where + "p12", "give either p12 or pkcs11_module");
+  if (!module.empty() && signer.key_id.empty()) bad_value(where + "key_id", "is required");
+  if (pin_file.empty()) bad_value(where + "pin_file", "is required (the PIN is never inline)");
+  static const std::set<std::string> kLevels = {"B-B", "B-T", "B-LT", "B-LTA"};
+  if (!kLevels.contains(signer.level))
+    bad_value(where + "level", "must be B-B, B-T, B-LT or B-LTA");
+  if (signer.level != "B-B" && signer.tsa_url.empty()) {
+    bad_value(where + "tsa", "is required for level " + signer.level);
+  }
+  return signer;
+}
+
 }  // namespace
 
 ServiceConfig parse_service_config(const std::string& json_text, const fs::path& base_dir) {
@@ -56,14 +86,61 @@ ServiceConfig parse_service_config(const std::string& json_text, const fs::path&
                 std::string("configuration is not valid JSON: ") + error.what());
   }
   check_keys(root, "",
-             {"data_dir", "hot_folders", "scanners", "language", "pdfa", "classes", "tessdata",
-              "listen", "http", "jobs", "processing", "max_pending_pages", "max_upload_mb",
-              "max_attempts", "retry_first_delay_ms", "web", "holidays", "tls_certificate",
-              "tls_private_key", "session_idle_minutes"});
+             {"data_dir",
+              "hot_folders",
+              "scanners",
+              "language",
+              "pdfa",
+              "classes",
+              "tessdata",
+              "listen",
+              "http",
+              "jobs",
+              "processing",
+              "max_pending_pages",
+              "max_upload_mb",
+              "max_attempts",
+              "retry_first_delay_ms",
+              "web",
+              "holidays",
+              "tls_certificate",
+              "tls_private_key",
+              "session_idle_minutes",
+              "signers",
+              "database",
+              "blobs_dir",
+              "agency",
+              "unit_code"});
   ServiceConfig config;
   std::string data_dir = "data";
   read(root, "data_dir", "", data_dir);
   config.data_dir = resolve(base_dir, data_dir);
+  read(root, "database", "", config.database);
+  if (!config.database.empty() && !config.database.starts_with("postgresql://") &&
+      !config.database.starts_with("postgres://")) {
+    bad_value("database", "must be a postgresql:// URL (leave it out for SQLite in data_dir)");
+  }
+  std::string blobs_dir;
+  read(root, "blobs_dir", "", blobs_dir);
+  if (!blobs_dir.empty()) config.blobs_dir = resolve(base_dir, blobs_dir);
+  read(root, "agency", "", config.agency);
+  read(root, "unit_code", "", config.unit_code);
+  auto is_unit_code = [](const std::string& code) {
+    return !code.empty() && code.size() <= 40 &&
+           code.find_first_not_of(
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.") ==
+               std::string::npos;
+  };
+  if (!config.agency.empty() && !is_unit_code(config.agency)) {
+    bad_value("agency", "must be a unit code such as 000.00.00.H49");
+  }
+  if (!config.unit_code.empty() && !is_unit_code(config.unit_code)) {
+    bad_value("unit_code", "must be a unit code such as 000.00.00.H49");
+  }
+  if (!config.unit_code.empty() && config.agency.empty()) {
+    bad_value("unit_code", "needs agency as well");
+  }
+  if (config.unit_code.empty()) config.unit_code = config.agency;
   read(root, "language", "", config.languages);
   read(root, "pdfa", "", config.pdfa_level);
   if (config.pdfa_level != "1b" && config.pdfa_level != "2b" && config.pdfa_level != "2u") {
@@ -169,6 +246,15 @@ ServiceConfig parse_service_config(const std::string& json_text, const fs::path&
       config.scanners.push_back(profile);
     }
   }
+  if (const auto signers = root.find("signers"); signers != root.end()) {
+    // Keys are official logins or agency codes.
+    if (!signers->is_object()) bad_value("signers", "must be an object");
+    for (const auto& item : signers->items()) {
+      if (item.key().rfind("_comment", 0) == 0) continue;
+      config.signers[item.key()] =
+          parse_signer(item.value(), "signers." + item.key() + ".", base_dir);
+    }
+  }
   return config;
 }
 
@@ -182,6 +268,20 @@ ServiceConfig load_service_config(const fs::path& file) {
   } catch (const Error& error) {
     throw error.within({file.string()});
   }
+}
+
+std::string queue_url(const ServiceConfig& config) {
+  return config.database.empty() ? "sqlite:" + (config.data_dir / "queue.sqlite").string()
+                                 : config.database;
+}
+
+std::string registry_url(const ServiceConfig& config) {
+  return config.database.empty() ? "sqlite:" + (config.data_dir / "registry.sqlite").string()
+                                 : config.database;
+}
+
+std::filesystem::path blob_store_dir(const ServiceConfig& config) {
+  return config.blobs_dir.empty() ? config.data_dir / "blobs" : config.blobs_dir;
 }
 
 }  // namespace sohoa::service

@@ -15,12 +15,20 @@
 #include <set>
 #include <sstream>
 
+#include "export_api.hpp"
 #include "password_hash.hpp"
 #include "sohoa/core/error.hpp"
+#include "sohoa/imaging/cleanup.hpp"
+#include "sohoa/imaging/decode.hpp"
+#include "sohoa/imaging/encode.hpp"
+#include "sohoa/pdf/scan_reader.hpp"
 #include "sohoa/service/accounts.hpp"
 #include "sohoa/service/json_log.hpp"
+#include "sohoa/signing/pades.hpp"
+#include "sohoa/signing/signer.hpp"
 #include "sohoa/storage/account_store.hpp"
 #include "sohoa/storage/blob_store.hpp"
+#include "sohoa/storage/open_registry.hpp"
 #include "sohoa/storage/registry_figures.hpp"
 #include "sohoa/storage/sqlite_registry.hpp"
 
@@ -43,6 +51,8 @@ constexpr const char* kSessionCookie = "sohoa_session";
 constexpr std::size_t kMaxSessions = 10000;
 constexpr int kMaxLoginFailures = 5;
 constexpr auto kLoginLockout = std::chrono::minutes(5);
+constexpr std::size_t kMaxDossiersPerSigning = 50;
+constexpr int kThumbnailWidth = 240;
 
 // A refusal a person can act on: the HTTP status and the message of the JSON error.
 struct ApiError {
@@ -213,6 +223,7 @@ json document_json(const storage::Document& document) {
           {"summary", document.metadata.summary},
           {"page_count", document.page_count},
           {"version", document.latest.version},
+          {"version_reason", document.latest.reason},
           {"size", document.latest.size},
           {"sha256", document.latest.blob_sha256}};
 }
@@ -240,6 +251,39 @@ json grant_json(const storage::Grant& grant) {
           {"value", grant.scope_value},
           {"expires_at_ms", expires},
           {"revoked", grant.revoked}};
+}
+
+// A configured signing key, opened once, and how it signs.
+struct LoadedSigner {
+  std::unique_ptr<signing::KeySource> key;
+  signing::SignOptions options;
+  std::mutex mutex;  // one signature at a time per key (a token has one session)
+};
+
+// A box-averaged copy at most `width` pixels wide (bilevel pages come out gray).
+Image shrunk(const Image& image, int width) {
+  const int factor = std::max(1, (image.width + width - 1) / width);
+  Image out;
+  out.width = std::max(1, image.width / factor);
+  out.height = std::max(1, image.height / factor);
+  out.channels = image.channels;
+  out.mode = image.mode == ColorMode::Bilevel ? ColorMode::Gray : image.mode;
+  out.pixels.resize(out.stride() * out.height);
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      for (int c = 0; c < image.channels; ++c) {
+        int sum = 0;
+        for (int dy = 0; dy < factor; ++dy) {
+          const std::uint8_t* row = image.row(std::min(image.height - 1, y * factor + dy));
+          for (int dx = 0; dx < factor; ++dx) {
+            sum += row[(std::min(image.width - 1, x * factor + dx)) * image.channels + c];
+          }
+        }
+        out.row(y)[x * out.channels + c] = static_cast<std::uint8_t>(sum / (factor * factor));
+      }
+    }
+  }
+  return out;
 }
 
 struct Session {
@@ -355,6 +399,14 @@ class WebApi::Impl {
         {"POST", "/api/dossiers/*/documents", {Counter}, &Impl::add_document},
         {"POST", "/api/dossiers/*/status", {Counter, Official}, &Impl::advance_status},
         {"GET", "/api/dossiers/*/documents/*/pdf", {Counter, Official, Records}, &Impl::pdf},
+        {"GET", "/api/dossiers/*/export", {Records}, &Impl::export_package},
+        {"GET",
+         "/api/dossiers/*/documents/*/pages/*/thumbnail",
+         {Counter, Official, Records},
+         &Impl::thumbnail},
+        {"GET", "/api/sign", {Official}, &Impl::signing_key},
+        {"GET", "/api/scanner-profiles", {Counter}, &Impl::scanner_profiles},
+        {"POST", "/api/sign", {Official}, &Impl::sign},
         {"GET", "/api/grants", {Records, Admin}, &Impl::list_grants},
         {"POST", "/api/grants", {Records, Admin}, &Impl::grant},
         {"GET", "/api/audit", {Records, Admin}, &Impl::audit},
@@ -487,11 +539,10 @@ class WebApi::Impl {
   storage::Registry& registry() {
     std::lock_guard lock(open_mutex_);
     if (!registry_) {
-      storage::SqliteRegistryOptions options;
-      options.database = config_.data_dir / "registry.sqlite";
-      options.blobs = storage::open_local_blob_store(config_.data_dir / "blobs");
+      storage::RegistryOptions options;
+      options.blobs = storage::open_local_blob_store(blob_store_dir(config_));
       if (!holidays_dir_.empty()) options.holidays = storage::HolidayCalendar::load(holidays_dir_);
-      registry_ = storage::open_sqlite_registry(std::move(options));
+      registry_ = storage::open_registry(registry_url(config_), std::move(options));
     }
     return *registry_;
   }
@@ -671,6 +722,11 @@ class WebApi::Impl {
     return json_reply(200, dossier_json(registry().advance_status(code, *status, call.viewer)));
   }
 
+  WebReply export_package(Call& call) {  // export_api.cpp
+    return export_dossier_reply(registry(), checked_dossier_code(call.params.at(0)), call.request,
+                                call.viewer, config_.data_dir / "work");
+  }
+
   WebReply pdf(Call& call) {
     const auto code = checked_dossier_code(call.params.at(0));
     const auto& id_text = call.params.at(1);
@@ -683,9 +739,55 @@ class WebApi::Impl {
     if (found == documents.end()) throw ApiError{404, "not found"};
     const auto bytes = registry().read_file(id, 0, call.viewer);
     WebReply reply{200, std::string(bytes.begin(), bytes.end()), found->latest.media_type, {}};
-    reply.headers.emplace_back("Content-Disposition",
-                               "attachment; filename=\"" + found->code + ".pdf\"");
+    if (query_param(call.request, "inline")) {
+      // The preview frame of the page (same origin only); http_api.cpp keeps these
+      // headers instead of its deny-all framing defaults.
+      reply.headers.emplace_back("Content-Disposition",
+                                 "inline; filename=\"" + found->code + ".pdf\"");
+      reply.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'self'");
+      reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+    } else {
+      reply.headers.emplace_back("Content-Disposition",
+                                 "attachment; filename=\"" + found->code + ".pdf\"");
+    }
     return reply;
+  }
+
+  // A small JPEG of one page of a document's latest version, for the page's review
+  // strip. The read goes through the registry (isolation, audit) like the PDF.
+  WebReply thumbnail(Call& call) {
+    const auto code = checked_dossier_code(call.params.at(0));
+    const auto& id_text = call.params.at(1);
+    const auto& page_text = call.params.at(2);
+    if (!std::regex_match(id_text, kDigits)) throw ApiError{400, "a document id is a number"};
+    if (!std::regex_match(page_text, kDigits) || page_text.size() > 6) {
+      throw ApiError{400, "a page number is a number from 1"};
+    }
+    const auto id = std::stoll(id_text);
+    const int page = std::stoi(page_text);
+    const auto documents = registry().documents(code, call.viewer);
+    const auto found = std::find_if(documents.begin(), documents.end(),
+                                    [&](const auto& document) { return document.id == id; });
+    if (found == documents.end()) throw ApiError{404, "not found"};
+    const auto bytes = registry().read_file(id, 0, call.viewer);
+    try {
+      const auto scan = pdf::ScanPdf::open(bytes, found->code);
+      if (page < 1 || page > scan.page_count()) {
+        throw ApiError{404, "document " + found->code + " has no page " + page_text};
+      }
+      const auto scanned = scan.page(page - 1);
+      Image image = scanned.encoded.encoding == Encoding::None
+                        ? scanned.pixels
+                        : imaging::decode_encoded(scanned.encoded).image;
+      image = shrunk(image, kThumbnailWidth);
+      if (scanned.rotation != 0) image = imaging::rotate_clockwise(image, scanned.rotation);
+      const auto jpeg = imaging::encode_jpeg(image, 80);
+      return {200, std::string(jpeg.bytes.begin(), jpeg.bytes.end()), "image/jpeg", {}};
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::StorageFull) throw;
+      throw ApiError{422, "page " + page_text + " of " + found->code +
+                              " has no scanned image to show: " + error.message()};
+    }
   }
 
   WebReply list_grants(Call& call) {
@@ -780,9 +882,8 @@ class WebApi::Impl {
 
   WebReply dashboard(Call& call) {
     registry();  // creates the schema on a fresh data directory
-    const auto figures =
-        storage::registry_figures(config_.data_dir / "registry.sqlite", call.viewer.agency,
-                                  storage::iso_date(vietnam_today()));
+    const auto figures = storage::registry_figures_at(registry_url(config_), call.viewer.agency,
+                                                      storage::iso_date(vietnam_today()));
     const auto rate = [](int part, int whole) -> json {
       return whole == 0 ? json(nullptr) : json(static_cast<double>(part) / whole);
     };
@@ -838,6 +939,174 @@ class WebApi::Impl {
     return json_reply(201, json{{"login", account.login}, {"role", account.role}});
   }
 
+  // The counter's intake doors: the scanner profiles a scan can start with
+  // (POST /api/scanners/<name>/scan) and the hot folders the batches come from.
+  WebReply scanner_profiles(Call&) {
+    json profiles = json::array();
+    for (const auto& profile : config_.scanners) {
+      profiles.push_back({{"name", profile.name},
+                          {"source", profile.source},
+                          {"resolution", profile.resolution_dpi},
+                          {"mode", profile.mode}});
+    }
+    json folders = json::array();
+    for (const auto& folder : config_.hot_folders) folders.push_back(folder.path.string());
+    if (folders.empty()) folders.push_back((config_.data_dir / "inbox").string());
+    return json_reply(200, json{{"profiles", profiles}, {"hot_folders", folders}});
+  }
+
+  // ---- batch signing (POST /api/sign) ------------------------------------------------
+
+  // The official's own key when one is configured for the login, else the agency's.
+  const SignerConfig* signer_config(const Call& call, std::string& name) const {
+    for (const auto& candidate : {call.viewer.account, call.viewer.agency}) {
+      if (const auto found = config_.signers.find(candidate); found != config_.signers.end()) {
+        name = candidate;
+        return &found->second;
+      }
+    }
+    return nullptr;
+  }
+
+  // Opened on first use and kept: the PIN is read once, a token keeps its session.
+  LoadedSigner& signer_for(const Call& call) {
+    std::string name;
+    const SignerConfig* config = signer_config(call, name);
+    if (config == nullptr) {
+      throw ApiError{503, "no signing key is configured for '" + call.viewer.account +
+                              "' or agency " + call.viewer.agency +
+                              " (service configuration key 'signers')"};
+    }
+    std::lock_guard lock(signers_mutex_);
+    auto& loaded = loaded_signers_[name];
+    if (loaded) return *loaded;
+    try {
+      auto signer = std::make_unique<LoadedSigner>();
+      const signing::Secret pin(read_pin_file(config->pin_file));
+      if (!config->p12.empty()) {
+        signer->key = std::make_unique<signing::P12KeySource>(config->p12, pin);
+      } else {
+        std::vector<signing::Buffer> chain;
+        if (!config->chain.empty()) chain = signing::load_pem_certificates(config->chain);
+        signer->key = std::make_unique<signing::Pkcs11KeySource>(
+            config->pkcs11_module, signing::parse_hex_id(config->key_id), pin, std::move(chain));
+      }
+      signer->options.level = signing::parse_pades_level(config->level);
+      signer->options.tsa_url = config->tsa_url;
+      if (!config->trust.empty()) {
+        signer->options.extra_certificates = signing::load_pem_certificates(config->trust);
+      }
+      loaded = std::move(signer);
+    } catch (const Error& error) {
+      log_event(LogLevel::Error, "signing key not opened",
+                {{"signer", name}, {"error", error.what()}});
+      throw ApiError{503, "the signing key '" + name + "' cannot be opened: " + error.message()};
+    }
+    log_event(LogLevel::Info, "signing key opened", {{"signer", name}});
+    return *loaded;
+  }
+
+  static std::string read_pin_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(ErrorCode::InputNotFound, "cannot read the PIN file " + file.string());
+    std::string pin;
+    std::getline(in, pin);
+    if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+    return pin;
+  }
+
+  WebReply signing_key(Call& call) {
+    std::string name;
+    const SignerConfig* config = signer_config(call, name);
+    if (config == nullptr) return json_reply(200, json{{"configured", false}});
+    return json_reply(200, json{{"configured", true},
+                                {"level", config->level},
+                                {"key", config->p12.empty() ? "pkcs11" : "p12"}});
+  }
+
+  WebReply sign(Call& call) {
+    only_fields(call.body, {"dossiers"});
+    const auto list = call.body.find("dossiers");
+    if (list == call.body.end() || !list->is_array() || list->empty() ||
+        list->size() > kMaxDossiersPerSigning) {
+      throw ApiError{400, "field 'dossiers' must be a list of 1 to " +
+                              std::to_string(kMaxDossiersPerSigning) + " dossier codes"};
+    }
+    std::vector<std::string> codes;
+    for (const auto& item : *list) {
+      if (!item.is_string()) throw ApiError{400, "field 'dossiers' must hold dossier codes"};
+      const auto code = checked_dossier_code(item.get<std::string>());
+      if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
+    }
+    auto& signer = signer_for(call);
+    json results = json::array();
+    int signed_count = 0;
+    for (const auto& code : codes) {
+      results.push_back(sign_dossier(code, signer, call));
+      if (results.back().at("ok").get<bool>()) ++signed_count;
+    }
+    return json_reply(200, json{{"signed", signed_count}, {"results", results}});
+  }
+
+  // Signs the latest version of every document of one dossier, stores each signed
+  // file as a new version and moves the dossier to "signed". Its failure is its
+  // own: the answer says why and the other dossiers go on.
+  json sign_dossier(const std::string& code, LoadedSigner& signer, Call& call) {
+    json result{{"code", code}};
+    try {
+      const auto dossier = registry().dossier(code, call.viewer);
+      if (!dossier) throw ApiError{404, "not found"};
+      if (dossier->agency != call.viewer.agency) {
+        throw ApiError{403, "only the owning agency signs its dossiers"};
+      }
+      if (dossier->status != storage::DossierStatus::InReview) {
+        throw ApiError{409, "the dossier is '" + std::string(storage::to_string(dossier->status)) +
+                                "', not awaiting signature"};
+      }
+      const auto documents = registry().documents(code, call.viewer);
+      if (documents.empty()) throw ApiError{409, "the dossier has no documents to sign"};
+      // Every file is signed before any is stored: a file that cannot be signed
+      // leaves the dossier as it was.
+      std::vector<std::pair<const storage::Document*, signing::Buffer>> signed_files;
+      for (const auto& document : documents) {
+        // A version signed by an earlier call that stopped before the status moved.
+        if (document.latest.reason == "signed") continue;
+        const auto bytes = registry().read_file(document.id, 0, call.viewer);
+        auto options = signer.options;
+        options.reason = "Ký duyệt hồ sơ " + code;
+        std::lock_guard lock(signer.mutex);
+        try {
+          signed_files.emplace_back(&document, signing::sign_pdf(bytes, *signer.key, options).pdf);
+        } catch (const Error& error) {
+          throw error.within({document.code});
+        }
+      }
+      json versions = json::array();
+      for (auto& [document, file] : signed_files) {
+        const auto version =
+            registry().add_version(document->id, std::move(file), "signed", call.viewer);
+        versions.push_back({{"id", document->id},
+                            {"code", document->code},
+                            {"version", version.version},
+                            {"sha256", version.blob_sha256}});
+      }
+      const auto moved =
+          registry().advance_status(code, storage::DossierStatus::Signed, call.viewer);
+      result["ok"] = true;
+      result["status"] = storage::to_string(moved.status);
+      result["documents"] = versions;
+    } catch (const ApiError& error) {
+      result["ok"] = false;
+      result["error"] = error.message;
+    } catch (const Error& error) {
+      log_event(LogLevel::Warning, "dossier not signed",
+                {{"dossier", code}, {"error", error.what()}});
+      result["ok"] = false;
+      result["error"] = error.what();
+    }
+    return result;
+  }
+
   ServiceConfig config_;
   fs::path web_dir_;
   fs::path holidays_dir_;
@@ -849,6 +1118,8 @@ class WebApi::Impl {
   std::map<std::string, std::pair<int, Clock::time_point>> login_failures_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;
+  std::mutex signers_mutex_;
+  std::map<std::string, std::unique_ptr<LoadedSigner>> loaded_signers_;
 };
 
 WebApi::WebApi(const ServiceConfig& config) : impl_(std::make_unique<Impl>(config)) {}

@@ -38,7 +38,8 @@ struct WebReply {
 
 class WebApi {
  public:
-  // Opens DATA/registry.sqlite (+ DATA/blobs) and DATA/accounts.sqlite.
+  // Opens the registry (DATA/registry.sqlite, or the shared "database") with its
+  // blob folder, and DATA/accounts.sqlite.
   explicit WebApi(const ServiceConfig& config);
   ~WebApi();
   WebApi(const WebApi&) = delete;

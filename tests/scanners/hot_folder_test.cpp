@@ -120,6 +120,22 @@ TEST_F(HotFolderTest, FilesPresentAtStartAreClaimedOnceSettled) {
   EXPECT_EQ(folder.poll(milliseconds(0)).size(), 1u);
 }
 
+TEST_F(HotFolderTest, NothingIsClaimedWhileTheServiceSaysWait) {
+  bool may_claim = false;
+  auto settings = options(/*inotify=*/true);
+  settings.may_claim = [&] { return may_claim; };
+  HotFolder folder(settings, spool_);
+  test::write_text(inbox() / "a.jpg", scan_bytes(500));
+  test::write_text(inbox() / "b.jpg", scan_bytes(500));
+  now_ += milliseconds(5000);
+  EXPECT_TRUE(folder.poll(milliseconds(50)).empty());
+  EXPECT_TRUE(std::filesystem::exists(inbox() / "a.jpg")) << "a refused file stays in the inbox";
+  EXPECT_TRUE(spool_.ready_batches().empty());
+  may_claim = true;
+  EXPECT_EQ(folder.poll(milliseconds(50)).size(), 2U);
+  EXPECT_TRUE(std::filesystem::is_empty(inbox()));
+}
+
 TEST_F(HotFolderTest, SubfolderIsOneBatchInPageOrderWithBadFilesReported) {
   HotFolder folder(options(/*inotify=*/true), spool_);
   std::filesystem::create_directories(inbox() / "ho-so-17");

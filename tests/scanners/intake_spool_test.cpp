@@ -52,6 +52,43 @@ TEST(IntakeSpool, UploadAppearsOnlyWhenCommitted) {
   EXPECT_TRUE(spool.ready_batches().empty());
 }
 
+TEST(IntakeSpool, OpenScannerBatchSurvivesRestartUntilClosed) {
+  test::ScratchDir scratch;
+  std::string id;
+  {
+    IntakeSpool spool(scratch / "spool");
+    auto writer = spool.begin_open_batch("scanner:test:0", "quay-1");
+    id = writer.id();
+    writer.add_file("page-0001.jpg", bytes_of(kJpegHead));
+    writer.add_file("page-0002.jpg", bytes_of(kJpegHead));
+    // The writer goes (a fault ended the request); the pages stay, not ready yet.
+  }
+  IntakeSpool restarted(scratch / "spool");  // start-up sweeps incoming/, not open/
+  EXPECT_TRUE(restarted.ready_batches().empty());
+  auto open = restarted.open_batches();
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].id, id);
+  EXPECT_EQ(open[0].origin, "scanner:test:0");
+  EXPECT_EQ(open[0].good_files(), 2U);
+
+  auto resumed = restarted.resume_open_batch(id);
+  EXPECT_EQ(resumed.files_written(), 2);
+  resumed.add_file("page-0003.jpg", bytes_of(kJpegHead));
+  const auto batch = resumed.commit();
+  EXPECT_EQ(batch.files.size(), 3U);
+  EXPECT_EQ(batch.origin, "scanner:test:0");
+  EXPECT_TRUE(restarted.open_batches().empty());
+  ASSERT_EQ(restarted.ready_batches().size(), 1U);
+  EXPECT_EQ(restarted.ready_batches()[0].files.size(), 3U);
+
+  EXPECT_THROW((void)restarted.resume_open_batch(id), Error) << "closed already";
+  EXPECT_THROW((void)restarted.resume_open_batch("../ready"), Error);
+  auto discarded = restarted.begin_open_batch("scanner:test:1", "x");
+  discarded.add_file("page-0001.jpg", bytes_of(kJpegHead));
+  discarded.abort();
+  EXPECT_TRUE(restarted.open_batches().empty()) << "abort discards an open batch";
+}
+
 TEST(IntakeSpool, AbandonedUploadLeavesNothing) {
   test::ScratchDir scratch;
   IntakeSpool spool(scratch / "spool");

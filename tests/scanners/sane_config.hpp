@@ -12,14 +12,14 @@ namespace sohoa::test {
 
 class SaneTestConfig {
  public:
-  SaneTestConfig() {
+  SaneTestConfig() : dir_(process_dir()) {
     write_text(dir_ / "dll.conf", "test\npnm\n");
     // Two frontend-tester devices (test:0, test:1), as the backend's default.
     write_text(dir_ / "test.conf", "number_of_devices 2\n");
     const char* previous = std::getenv("SANE_CONFIG_DIR");
     if (previous != nullptr) previous_ = previous;
     had_previous_ = previous != nullptr;
-    ::setenv("SANE_CONFIG_DIR", dir_.path().c_str(), 1);
+    ::setenv("SANE_CONFIG_DIR", dir_.c_str(), 1);
   }
   ~SaneTestConfig() {
     if (had_previous_) {
@@ -30,10 +30,17 @@ class SaneTestConfig {
   }
   SaneTestConfig(const SaneTestConfig&) = delete;
   SaneTestConfig& operator=(const SaneTestConfig&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return dir_.path(); }
+  [[nodiscard]] const std::filesystem::path& path() const { return dir_; }
 
  private:
-  ScratchDir dir_;
+  // SANE remembers the configuration folder it first read for the whole
+  // process, so every test of a process writes its configuration into one folder.
+  static const std::filesystem::path& process_dir() {
+    static const ScratchDir dir;
+    return dir.path();
+  }
+
+  std::filesystem::path dir_;
   std::string previous_;
   bool had_previous_ = false;
 };

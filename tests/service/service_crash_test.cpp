@@ -1,7 +1,8 @@
 // Kills `sohoa serve` with SIGKILL at random moments while it ingests and files
 // a small corpus batch from its hot folder, restarts it each time, then lets it
 // finish: every page must be in exactly one filed dossier, every dossier PDF in
-// place once, no temp or orphan file anywhere, and the queue must pass
+// place once and in the registry once with each document once (an agency is
+// configured), no temp or orphan file anywhere, and the queue must pass
 // PRAGMA integrity_check. SOHOA_SERVE_CRASH_KILLS=100 kills more (default 20).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <thread>
 
 #include "sohoa/core/durable_file.hpp"
+#include "sohoa/core/identifiers.hpp"
+#include "sohoa/storage/open_registry.hpp"
 #include "sohoa/storage/sqlite_job_queue.hpp"
 #include "test_support.hpp"
 
@@ -69,6 +72,7 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
   const fs::path config = scratch / "serve.json";
   sohoa::test::write_text(
       config, R"({"data_dir": "data", "http": false, "jobs": 2, "retry_first_delay_ms": 50,
+                  "agency": "000.00.00.H49",
                   "max_attempts": 1000,
                   "classes": ")" +
                   (sohoa::test::source_dir() / "config/page_classes").string() +
@@ -126,6 +130,14 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
   EXPECT_EQ(stats.depth(), 0);
   EXPECT_EQ(stats.dead, 0);
   const auto stack_count = static_cast<std::int64_t>(stacks.size());
+  // The service files each dossier into the registry (an agency is configured).
+  storage::RegistryOptions registry_options;
+  registry_options.blobs = storage::open_local_blob_store(data / "blobs");
+  registry_options.holidays =
+      storage::HolidayCalendar::load(sohoa::test::source_dir() / "config/holidays");
+  auto registry = storage::open_registry("sqlite:" + (data / "registry.sqlite").string(),
+                                         std::move(registry_options));
+  int registered_dossiers = 0;
   EXPECT_FALSE(queue->batch(stack_count + 1)) << "a folder was accepted twice";
   std::size_t all_pages = 0;
   for (std::int64_t id = 1; id <= stack_count; ++id) {
@@ -170,7 +182,35 @@ TEST(ServiceCrash, RandomKillsLoseNothingAndDuplicateNothing) {
       }
       EXPECT_LE(filed_pages, static_cast<int>(pages.size())) << "a page was filed twice";
     }
+    // Each dossier is in the registry once, each of its documents once: their
+    // pages add up to the dossier PDF's (a document added twice would not).
+    if (sohoa::test::have_program("qpdf")) {
+      for (const auto& name : found) {
+        const fs::path file(name);
+        if (file.extension() != ".pdf" || name.starts_with("review-")) continue;
+        const std::string code = file.stem().string();
+        SCOPED_TRACE(code);
+        const auto parsed = parse_dossier_code(code);
+        ASSERT_TRUE(parsed);
+        const storage::Viewer viewer{parsed->agency, storage::Role::RecordsOfficer, "test"};
+        ASSERT_TRUE(registry->dossier(code, viewer)) << "not in the registry";
+        std::set<std::string> files;
+        int document_pages = 0;
+        const auto documents = registry->documents(code, viewer);
+        for (const auto& document : documents) {
+          files.insert(document.latest.blob_sha256);
+          document_pages += document.page_count;
+        }
+        EXPECT_FALSE(documents.empty());
+        EXPECT_EQ(files.size(), documents.size()) << "a document was filed twice";
+        const auto count = sohoa::test::run_command(
+            "qpdf --show-npages " + sohoa::test::shell_quote((filed / name).string()));
+        EXPECT_EQ(document_pages, std::atoi(count.output.c_str()));
+        ++registered_dossiers;
+      }
+    }
   }
+  if (sohoa::test::have_program("qpdf")) EXPECT_GE(registered_dossiers, 1);
   EXPECT_EQ(all_pages, total_pages);
   std::set<std::string> filed_batches;
   for (const auto& entry : fs::directory_iterator(data / "filed")) {

@@ -6,10 +6,17 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <tuple>
 
 #include "service_test_support.hpp"
+#include "signing_fixtures.hpp"
+#include "sohoa/core/error.hpp"
+#include "sohoa/imaging/decode.hpp"
 #include "sohoa/service/accounts.hpp"
+#include "sohoa/signing/verify.hpp"
+#include "sohoa/storage/blob_store.hpp"
 #include "test_support.hpp"
 
 namespace sohoa::service::test {
@@ -90,6 +97,10 @@ class WebApiTest : public ::testing::Test {
     add("records-b", kAgencyB, "records");
     auto config = test_config(data_->path());
     config.processing = false;
+    ScannerProfile scanner;  // listed for the counter, never started here
+    scanner.name = "quay-1";
+    scanner.device = "test:0";
+    config.scanners.push_back(scanner);
     service_ = new RunningService(config);
   }
   static void TearDownTestSuite() {
@@ -412,6 +423,301 @@ TEST_F(WebApiTest, BadInputIsRefusedAndNothingIsStored) {
   EXPECT_EQ(anonymous.get("/")->status, 200);
   EXPECT_EQ(anonymous.get("/..%2F..%2Fetc%2Fpasswd")->status, 404);
   EXPECT_EQ(anonymous.get("/CMakeLists.txt")->status, 404);
+}
+
+TEST_F(WebApiTest, ThePdfPreviewMayBeFramedBySamePageOnly) {
+  const auto [code, document_id] = file_dossier_of_a("PREVIEW");
+  const auto official = login("official-a");
+  const auto path = "/api/dossiers/" + code + "/documents/" + std::to_string(document_id) + "/pdf";
+  const auto preview = official.get(path + "?inline=1");
+  ASSERT_EQ(preview->status, 200);
+  EXPECT_EQ(preview->body, kPdf);
+  EXPECT_EQ(preview->get_header_value("X-Frame-Options"), "SAMEORIGIN");
+  EXPECT_EQ(preview->get_header_value("Content-Security-Policy"), "frame-ancestors 'self'");
+  EXPECT_EQ(preview->get_header_value("Content-Disposition").rfind("inline", 0), 0U);
+  const auto download = official.get(path);
+  EXPECT_EQ(download->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_NE(download->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  EXPECT_EQ(download->get_header_value("Content-Disposition").rfind("attachment", 0), 0U);
+  // Agency isolation holds for the preview as for the download.
+  EXPECT_EQ(login("records-b").get(path + "?inline=1")->status, 404);
+}
+
+TEST_F(WebApiTest, PageThumbnailsComeFromTheFiledScanWithinTheAgency) {
+  // A two-page scan PDF: an RGB JPEG page (24 x 16) and a CCITT G4 page (40 x 24).
+  const auto scan =
+      file_bytes(sohoa::test::source_dir() / "fuzz/corpus/fuzz_scan_pdf/tiny-jpeg-g4.pdf");
+  const auto counter = login("counter-a");
+  const auto [code, text_only_id] = file_dossier_of_a("THUMBNAIL");
+  const auto filed = counter.post("/api/dossiers/" + code + "/documents",
+                                  json{{"class", "can_cuoc"},
+                                       {"page_texts", {"mặt trước", "mặt sau"}},
+                                       {"pdf_base64", base64(scan)}}
+                                      .dump());
+  ASSERT_EQ(filed->status, 201) << filed->body;
+  const auto scan_id = json::parse(filed->body).at("id").get<std::int64_t>();
+  const auto thumbnail = [&](const Client& client, std::int64_t id, int page) {
+    return client.get("/api/dossiers/" + code + "/documents/" + std::to_string(id) + "/pages/" +
+                      std::to_string(page) + "/thumbnail");
+  };
+  const auto first = thumbnail(counter, scan_id, 1);
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(first->get_header_value("Content-Type"), "image/jpeg");
+  const auto picture = imaging::decode_page(
+      std::span(reinterpret_cast<const std::uint8_t*>(first->body.data()), first->body.size()), 0,
+      "thumbnail");
+  EXPECT_EQ(picture.image.width, 24);
+  EXPECT_EQ(picture.image.height, 16);
+  EXPECT_EQ(picture.image.channels, 3);
+  const auto second = thumbnail(login("official-a"), scan_id, 2);
+  ASSERT_EQ(second->status, 200) << second->body;
+  const auto bilevel = imaging::decode_page(
+      std::span(reinterpret_cast<const std::uint8_t*>(second->body.data()), second->body.size()), 0,
+      "thumbnail");
+  EXPECT_EQ(bilevel.image.width, 40);
+  EXPECT_EQ(bilevel.image.channels, 1);
+  EXPECT_EQ(thumbnail(counter, scan_id, 3)->status, 404);
+  EXPECT_EQ(thumbnail(counter, text_only_id, 1)->status, 422);  // a PDF without a scanned image
+  EXPECT_EQ(counter
+                .get("/api/dossiers/" + code + "/documents/" + std::to_string(scan_id) +
+                     "/pages/x/thumbnail")
+                ->status,
+            400);
+  // Another agency sees nothing, as for the PDF itself.
+  EXPECT_EQ(thumbnail(login("records-b"), scan_id, 1)->status, 404);
+  EXPECT_EQ(thumbnail(login("counter-b"), scan_id, 1)->status, 404);
+}
+
+TEST_F(WebApiTest, WithoutASigningKeyTheOfficialIsToldAndNothingChanges) {
+  const auto [code, document_id] = file_dossier_of_a("UNSIGNED");
+  const auto counter = login("counter-a");
+  for (const char* status : {"digitised", "in-review"}) {
+    ASSERT_EQ(
+        counter.post("/api/dossiers/" + code + "/status", json{{"status", status}}.dump())->status,
+        200);
+  }
+  const auto official = login("official-a");
+  EXPECT_FALSE(official.get_json("/api/sign").at("configured").get<bool>());
+  const auto refused = official.post("/api/sign", json{{"dossiers", {code}}}.dump());
+  ASSERT_EQ(refused->status, 503);
+  EXPECT_NE(json::parse(refused->body).at("error").get<std::string>().find("signers"),
+            std::string::npos);
+  const auto dossier = official.get_json("/api/dossiers/" + code);
+  EXPECT_EQ(dossier.at("dossier").at("status"), "in-review");
+  EXPECT_EQ(dossier.at("documents").at(0).at("version"), 1);
+}
+
+TEST_F(WebApiTest, TheCounterSeesItsScannerProfilesAndHotFolders) {
+  const auto doors = login("counter-a").get_json("/api/scanner-profiles");
+  ASSERT_EQ(doors.at("profiles").size(), 1U);
+  EXPECT_EQ(doors.at("profiles").at(0).at("name"), "quay-1");
+  EXPECT_EQ(doors.at("profiles").at(0).at("source"), "adf");
+  ASSERT_EQ(doors.at("hot_folders").size(), 1U);
+  EXPECT_NE(doors.at("hot_folders").at(0).get<std::string>().find("inbox"), std::string::npos);
+  EXPECT_EQ(login("records-a").get("/api/scanner-profiles")->status, 403);
+  Client anonymous{service_->port(), {}, {}};
+  EXPECT_EQ(anonymous.get("/api/scanner-profiles")->status, 401);
+}
+
+TEST(ServiceConfigSigners, AMisconfiguredSignerNamesTheKey) {
+  const auto message = [](const std::string& text) {
+    try {
+      parse_service_config(text, "/etc/sohoa");
+    } catch (const Error& error) {
+      return error.message();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message(R"({"signers": {"lanh-dao": {"p12": "a.p12"}}})").find("pin_file"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"signers": {"lanh-dao": {"pin_file": "pin"}}})").find("p12"),
+            std::string::npos);
+  EXPECT_NE(
+      message(R"({"signers": {"x": {"p12": "a", "pin_file": "p", "level": "B-T"}}})").find("tsa"),
+      std::string::npos);
+  EXPECT_NE(
+      message(R"({"signers": {"x": {"p12": "a", "pin_file": "p", "colour": 1}}})").find("colour"),
+      std::string::npos);
+  const auto config = parse_service_config(
+      R"({"signers": {"000.00.00.H49": {"pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so",
+          "key_id": "01", "pin_file": "pin/h49", "level": "B-T", "tsa": "http://tsa/"}}})",
+      "/etc/sohoa");
+  const auto& signer = config.signers.at("000.00.00.H49");
+  EXPECT_EQ(signer.pin_file, fs::path("/etc/sohoa/pin/h49"));
+  EXPECT_EQ(signer.level, "B-T");
+  EXPECT_EQ(signer.key_id, "01");
+}
+
+// Batch signing for real: a test PKI's .p12 configured for the official, B-T
+// with the PKI's time-stamping authority.
+class WebSigningTest : public WebApiTest {
+ protected:
+  static void SetUpTestSuite() {}
+  static void TearDownTestSuite() {}
+
+  void SetUp() override {
+    service_ = nullptr;  // WebApiTest's suite (same process) has gone
+    data_ = nullptr;
+    pki_ = &sohoa::test::test_pki();
+    if (!pki_->ready) GTEST_SKIP() << pki_->why_not;
+    data_ = new sohoa::test::ScratchDir();
+    for (const auto& [login, agency, role] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"counter-a", kAgencyA, "counter"},
+             {"official-a", kAgencyA, "official"},
+             {"admin-a", kAgencyA, "admin"},
+             {"records-a", kAgencyA, "records"},
+             {"official-b", kAgencyB, "official"}}) {
+      add_account(data_->path(), {login, agency, role, login, kPassword});
+    }
+    sohoa::test::write_text(data_->path() / "pin", "1234\n");
+    auto config = test_config(data_->path());
+    config.processing = false;
+    SignerConfig official;
+    official.p12 = pki_->p12("person");
+    official.pin_file = data_->path() / "pin";
+    official.level = "B-T";
+    official.tsa_url = pki_->tsa_url();
+    config.signers["official-a"] = official;
+    config.signers[kAgencyB] = official;  // an agency-wide key
+    service_ = new RunningService(config);
+  }
+  void TearDown() override {
+    delete service_;
+    delete data_;
+    service_ = nullptr;
+    data_ = nullptr;
+  }
+
+  // A dossier of agency A awaiting signature with one document holding `pdf`.
+  static std::pair<std::string, json> dossier_in_review(const std::string& pdf,
+                                                        bool to_review = true) {
+    const auto counter = login("counter-a");
+    const auto received = counter.post("/api/dossiers", json{{"procedure_code", "1.001193"},
+                                                             {"title", "Đăng ký khai sinh"},
+                                                             {"applicant_name", "Nguyễn Văn An"},
+                                                             {"personal_id", "001085012345"},
+                                                             {"processing_working_days", 5}}
+                                                            .dump());
+    const auto code = json::parse(received->body).at("dossier").at("code").get<std::string>();
+    const auto document = counter.post("/api/dossiers/" + code + "/documents",
+                                       json{{"class", "giay_khai_sinh"},
+                                            {"summary", "Giấy khai sinh"},
+                                            {"page_texts", {"GIẤY KHAI SINH"}},
+                                            {"pdf_base64", base64(pdf)}}
+                                           .dump());
+    EXPECT_EQ(document->status, 201) << document->body;
+    for (const char* status : {"digitised", "in-review"}) {
+      if (!to_review) break;
+      counter.post("/api/dossiers/" + code + "/status", json{{"status", status}}.dump());
+    }
+    return {code, json::parse(document->body)};
+  }
+
+  const sohoa::test::TestPki* pki_ = nullptr;
+};
+
+TEST_F(WebSigningTest, SignsEachDossierAsANewVersionAndReportsEachOnItsOwn) {
+  const std::string original = sohoa::test::minimal_pdf("Giay khai sinh");
+  const auto [good, good_document] = dossier_in_review(original);
+  const auto [broken, broken_document] = dossier_in_review("%PDF-1.4\nnot really a PDF\n%%EOF\n");
+  const auto [early, early_document] = dossier_in_review(original, false);
+
+  const auto official = login("official-a");
+  const auto key = official.get_json("/api/sign");
+  EXPECT_TRUE(key.at("configured").get<bool>());
+  EXPECT_EQ(key.at("level"), "B-T");
+  const auto answer = official.post("/api/sign", json{{"dossiers", {good, broken, early}}}.dump());
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  const auto reply = json::parse(answer->body);
+  EXPECT_EQ(reply.at("signed"), 1);
+  const auto& results = reply.at("results");
+  ASSERT_EQ(results.size(), 3U);
+  EXPECT_TRUE(results[0].at("ok").get<bool>()) << results[0].dump();
+  EXPECT_EQ(results[0].at("status"), "signed");
+  EXPECT_EQ(results[0].at("documents").at(0).at("version"), 2);
+  EXPECT_FALSE(results[1].at("ok").get<bool>());
+  EXPECT_FALSE(results[1].at("error").get<std::string>().empty());
+  EXPECT_FALSE(results[2].at("ok").get<bool>());
+  EXPECT_NE(results[2].at("error").get<std::string>().find("not awaiting signature"),
+            std::string::npos);
+
+  // The stored new version: our verifier and pdfsig both find a valid signature.
+  const auto records = login("records-a");
+  const auto dossier = records.get_json("/api/dossiers/" + good);
+  EXPECT_EQ(dossier.at("dossier").at("status"), "signed");
+  const auto& document = dossier.at("documents").at(0);
+  EXPECT_EQ(document.at("version"), 2);
+  const auto signed_pdf = records
+                              .get("/api/dossiers/" + good + "/documents/" +
+                                   std::to_string(document.at("id").get<std::int64_t>()) + "/pdf")
+                              ->body;
+  EXPECT_EQ(signed_pdf.compare(0, original.size(), original), 0);  // an incremental update
+  signing::VerifyOptions verify;
+  verify.trust_anchors = signing::load_pem_certificates(pki_->ca_bundle());
+  const auto report = signing::verify_pdf(
+      std::span(reinterpret_cast<const std::uint8_t*>(signed_pdf.data()), signed_pdf.size()),
+      verify);
+  ASSERT_EQ(report.signatures.size(), 1U) << signing::format_text(report);
+  EXPECT_EQ(report.signatures[0].verdict, signing::SignatureVerdict::Valid)
+      << signing::format_text(report);
+  EXPECT_EQ(report.signatures[0].level, "B-T");
+  EXPECT_TRUE(report.signatures[0].covers_whole_file);
+  if (sohoa::test::have_program("pdfsig")) {
+    sohoa::test::write_text(data_->path() / "signed.pdf", signed_pdf);
+    const auto pdfsig = sohoa::test::run_command(
+        "pdfsig " + sohoa::test::shell_quote((data_->path() / "signed.pdf").string()));
+    EXPECT_NE(pdfsig.output.find("Signature is Valid"), std::string::npos) << pdfsig.output;
+  }
+  // Nothing overwritten: the digitised version's blob is still there, unchanged.
+  const auto first_blob = storage::local_blob_path(data_->path() / "blobs",
+                                                   good_document.at("sha256").get<std::string>());
+  EXPECT_EQ(sohoa::test::read_text(first_blob), original);
+  EXPECT_NE(document.at("sha256"), good_document.at("sha256"));
+
+  // The dossier that failed is as it was.
+  const auto unchanged = records.get_json("/api/dossiers/" + broken);
+  EXPECT_EQ(unchanged.at("dossier").at("status"), "in-review");
+  EXPECT_EQ(unchanged.at("documents").at(0).at("version"), 1);
+
+  // Signing is in the audit trail.
+  const auto trail = login("admin-a").get_json("/api/audit?limit=1000").at("records");
+  bool version_audited = false;
+  bool status_audited = false;
+  for (const auto& record : trail) {
+    if (record.at("account") != "official-a") continue;
+    const auto subject = record.at("subject").get<std::string>();
+    version_audited |= record.at("action") == "add-version" && subject.find(good) == 0;
+    status_audited |= record.at("action") == "advance-status" && subject == good &&
+                      record.at("outcome") == "signed";
+  }
+  EXPECT_TRUE(version_audited);
+  EXPECT_TRUE(status_audited);
+
+  // Signing twice does not sign again; another agency's official cannot sign it.
+  const auto again =
+      json::parse(official.post("/api/sign", json{{"dossiers", {good}}}.dump())->body);
+  EXPECT_FALSE(again.at("results").at(0).at("ok").get<bool>());
+  const auto [other, other_document] = dossier_in_review(original);
+  const auto stranger =
+      json::parse(login("official-b").post("/api/sign", json{{"dossiers", {other}}}.dump())->body);
+  EXPECT_FALSE(stranger.at("results").at(0).at("ok").get<bool>());
+  EXPECT_EQ(records.get_json("/api/dossiers/" + other).at("documents").at(0).at("version"), 1);
+}
+
+TEST_F(WebSigningTest, OnlyOfficialsSignAndBadRequestsAreRefused) {
+  const auto [code, document] = dossier_in_review(sohoa::test::minimal_pdf());
+  const auto official = login("official-a");
+  EXPECT_EQ(login("records-a").post("/api/sign", json{{"dossiers", {code}}}.dump())->status, 403);
+  EXPECT_EQ(login("counter-a").post("/api/sign", json{{"dossiers", {code}}}.dump())->status, 403);
+  EXPECT_EQ(official.post("/api/sign", json{{"dossiers", {code}}}.dump(), false)->status, 403);
+  EXPECT_EQ(official.post("/api/sign", json{{"dossiers", code}}.dump())->status, 400);
+  EXPECT_EQ(official.post("/api/sign", json{{"dossiers", json::array()}}.dump())->status, 400);
+  EXPECT_EQ(official.post("/api/sign", json{{"dossiers", {"../../etc"}}}.dump())->status, 400);
+  EXPECT_EQ(official.post("/api/sign", json{{"dossiers", {code}}, {"all", true}}.dump())->status,
+            400);
+  EXPECT_EQ(official.get_json("/api/dossiers/" + code).at("dossier").at("status"), "in-review");
 }
 
 }  // namespace

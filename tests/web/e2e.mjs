@@ -2,7 +2,7 @@
 // data folder, then drives Debian's chromium (playwright-core) through one path
 // per role — admin, counter, official, records officer, citizen — asserting what
 // the page shows and saving a screenshot of each step. Exits non-zero on failure.
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,8 +21,10 @@ const AGENCY_B = "000.00.00.H50";
 const PASSWORD = "mat-khau-dai-du-10";
 
 fs.mkdirSync(artifacts, { recursive: true });
+for (const old of fs.readdirSync(artifacts)) if (old.endsWith(".png")) fs.rmSync(path.join(artifacts, old));
 const data = fs.mkdtempSync(path.join(os.tmpdir(), "sohoa-web-"));
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "sohoa-chromium-"));
+const pki = path.join(data, "pki");
 let server;
 let browser;
 let step = 0;
@@ -42,10 +44,22 @@ async function shot(page, name) {
 async function startServer() {
   execFileSync(exe, ["account", "add", "--data-dir", data, "--login", "admin-a", "--agency", AGENCY_A,
     "--role", "admin", "--name", "Trần Thị Quản Trị"], { env: { ...process.env, SOHOA_ACCOUNT_PASSWORD: PASSWORD } });
+  // The official signs with the test PKI's personal .p12 (the shared checker's script).
+  execFileSync("bash", [path.join(shared, "check/test_pki.sh"), pki, "init"],
+    { env: { ...process.env, PKI_OCSP_PORT: "9" }, stdio: ["ignore", "ignore", "inherit"] });
+  fs.writeFileSync(path.join(data, "signing.pin"), "1234\n");
   const config = path.join(data, "sohoa.json");
+  // SANE's frontend tester stands in for the counter scanner (its ADF holds 10 sheets).
+  const sane = path.join(data, "sane.d");
+  fs.mkdirSync(sane);
+  fs.writeFileSync(path.join(sane, "dll.conf"), "test\n");
+  fs.writeFileSync(path.join(sane, "test.conf"), "number_of_devices 2\n");
   fs.writeFileSync(config, JSON.stringify({ data_dir: data, listen: "127.0.0.1:0", processing: false,
-    hot_folders: [path.join(data, "inbox")] }));
-  server = spawn(exe, ["serve", "--config", config], { stdio: ["ignore", "ignore", "pipe"] });
+    hot_folders: [{ path: path.join(data, "inbox"), settle_ms: 300, folder_quiet_ms: 600 }],
+    scanners: [{ name: "quay-1", device: "test:1", source: "adf", resolution: 75, options: { "test-picture": "Grid" } }],
+    signers: { "official-a": { p12: path.join(pki, "p12/person.p12"), pin_file: path.join(data, "signing.pin") } } }));
+  server = spawn(exe, ["serve", "--config", config],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SANE_CONFIG_DIR: sane } });
   const log = fs.createWriteStream(path.join(artifacts, "serve.log"));
   server.stderr.pipe(log);
   const portFile = path.join(data, "http.port");
@@ -136,11 +150,34 @@ async function main() {
     const upload = await fetch(`${base}/api/batches?name=0001.jpg&label=quay-1`, { method: "POST", body: fs.readFileSync(image) });
     check(upload.status === 201, "a scan batch is uploaded");
   }
+  // A scanned stack dropped into the hot folder by a network scanner.
+  fs.mkdirSync(path.join(data, "inbox"), { recursive: true });
+  if (fs.existsSync(image)) fs.copyFileSync(image, path.join(data, "inbox", "0001.jpg"));
   await page.click("#tab-batches");
-  await page.locator("#batch-rows tr").first().waitFor();
+  await page.locator("#scan-profile option", { hasText: "quay-1" }).waitFor({ state: "attached" });
+  check((await text(page, "#hot-folders")).includes("inbox"), "the counter sees the hot folder");
+  await page.click("#scan-start");
+  await page.locator("#scan-result.good").waitFor();
+  check((await text(page, "#scan-result")).includes("10"), "the counter starts a scan from the page: 10 pages");
+  await shot(page, "counter-scan");
+  await page.selectOption("#batch-filter", "scanner");
+  await page.locator("#batch-rows tr:not([data-origin=scanner])").first().waitFor({ state: "detached" });
+  check((await page.locator("#batch-rows tr[data-origin=scanner]").count()) >= 1, "the scanner filter shows scanner batches only");
   await page.locator("#batch-rows a").first().click();
   await page.locator("#batch-detail").waitFor({ state: "visible" });
-  check((await text(page, "#batch-rows")).includes("quay-1"), "the counter sees the batch and its progress");
+  check((await text(page, "#batch-fields")).includes("10"), "the batch shows its progress");
+  await shot(page, "counter-batch-detail");
+  if (fs.existsSync(image)) {
+    await page.selectOption("#batch-filter", "folder");
+    for (let i = 0; i < 150 && (await page.locator("#batch-rows tr[data-origin=folder]").count()) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      await page.click("#refresh-batches");
+    }
+    check((await page.locator("#batch-rows tr[data-origin=folder]").count()) === 1, "the hot-folder batch is listed");
+  }
+  await page.selectOption("#batch-filter", "");
+  await page.locator("#batch-rows tr", { hasText: "quay-1" }).first().waitFor();
+  check((await text(page, "#batch-rows")).includes("quay-1"), "the counter sees the uploaded batch and its progress");
   await shot(page, "counter-batches");
   await logout(page);
 
@@ -150,21 +187,50 @@ async function main() {
   await counter("POST", `/api/dossiers/${code}/documents`, { class: "giay_khai_sinh", summary: "Giấy chứng sinh",
     document_type: "Giấy chứng sinh", page_texts: ["GIẤY CHỨNG SINH Họ và tên mẹ: Nguyễn Thị Hoa, con: Nguyễn Minh Khôi"],
     pdf_base64: pdf.toString("base64") });
+  // A two-page scan (a JPEG page and a G4 page): the page strip shows its thumbnails.
+  await counter("POST", `/api/dossiers/${code}/documents`, { class: "can_cuoc", summary: "Căn cước",
+    page_texts: ["CĂN CƯỚC mặt trước", "CĂN CƯỚC mặt sau"],
+    pdf_base64: fs.readFileSync(path.join(source, "fuzz/corpus/fuzz_scan_pdf/tiny-jpeg-g4.pdf")).toString("base64") });
   await counter("POST", `/api/dossiers/${code}/status`, { status: "digitised" });
   await counter("POST", `/api/dossiers/${code}/status`, { status: "in-review" });
 
   // ---- official: what awaits signature, preview, batch-sign ----------------------------
   await login(page, base, "official-a");
-  await page.locator("#sign-rows tr", { hasText: code }).waitFor();
-  await page.locator("#sign-rows tr", { hasText: code }).getByRole("button").click();
-  await page.locator("#view-dossier").waitFor({ state: "visible" });
-  check((await text(page, "#dossier-fields")).includes("Chờ ký"), "the official previews the dossier awaiting signature");
+  const awaiting = page.locator("#sign-rows tr", { hasText: code });
+  await awaiting.waitFor();
+  check((await text(page, "#sign-key")).includes("sẵn sàng"), "the page says the signing key is ready");
+  const [previewed] = await Promise.all([
+    page.waitForResponse((response) => response.url().includes("/pdf?inline=1")),
+    awaiting.locator("button.preview-document").first().click(),
+  ]);
+  check(previewed.status() === 200 && previewed.headers()["content-type"] === "application/pdf",
+    "the official previews the PDF inside the page");
+  check(previewed.headers()["x-frame-options"] === "SAMEORIGIN", "only this page may frame the preview");
+  await page.locator("#sign-preview").waitFor({ state: "visible" });
   await shot(page, "official-preview");
+  await awaiting.locator("button", { hasText: "Mở" }).click();
+  await page.locator("#view-dossier").waitFor({ state: "visible" });
+  check((await text(page, "#dossier-fields")).includes("Chờ ký"), "the official opens the dossier awaiting signature");
+  await page.locator("#page-strip .no-image").first().waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll("#page-strip img")].filter((i) => i.complete && i.naturalWidth > 0).length === 2);
+  check((await page.locator("#page-strip figcaption", { hasText: "can_cuoc" }).count()) === 2, "the scanned pages show as thumbnails with their class");
+  check((await page.locator("#page-strip .no-image").count()) === 1, "a page without a scanned image says so");
+  await shot(page, "official-pages");
   await page.click("#tab-sign");
-  await page.locator("#sign-rows tr", { hasText: code }).locator("input").check();
+  await awaiting.locator("input").check();
   await page.click("#sign-selected");
-  await page.locator("#message", { hasText: "Đã cập nhật 1 hồ sơ" }).waitFor();
+  await page.locator("#message", { hasText: "Đã ký 1/1 hồ sơ" }).waitFor();
+  check((await text(page, "#sign-results li.good")).includes(`${code}.01 v2, ${code}.02 v2`), "each signed file is version 2 of its document");
   await shot(page, "official-signed");
+  await page.click("#tab-search");
+  await page.fill("#search-form input[name=personal_id]", "001085012345");
+  await page.click("#search-form button[type=submit]");
+  await page.locator("#search-rows a.open-dossier").first().click();
+  await page.locator("#document-rows td.version").first().waitFor();
+  const versions = await page.locator("#document-rows td.version").allInnerTexts();
+  check(versions.length === 2 && versions.every((v) => v.includes("v2 · đã ký số")), "the dossier shows the signed versions");
+  check((await text(page, "#dossier-fields")).includes("Đã ký"), "the dossier is signed");
+  await shot(page, "official-dossier-signed");
   await logout(page);
 
   // ---- records: search, view, download, share, audit trail ------------------------------
@@ -175,12 +241,16 @@ async function main() {
   check((await text(page, "#search-rows")).includes("Khôi"), "accent-insensitive search finds the page");
   await shot(page, "records-search");
   await page.locator("#search-rows a.open-dossier").first().click();
-  await page.locator("#document-rows a.download").waitFor();
+  await page.locator("#document-rows a.download").first().waitFor();
   check((await text(page, "#dossier-fields")).includes("Đã ký"), "the dossier shows as signed");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#document-rows a.download")]);
   const saved = path.join(artifacts, "downloaded.pdf");
   await download.saveAs(saved);
-  check(fs.readFileSync(saved).equals(pdf), "the downloaded PDF is the filed one, byte for byte");
+  const downloaded = fs.readFileSync(saved);
+  check(downloaded.length > pdf.length && downloaded.subarray(0, pdf.length).equals(pdf),
+    "the downloaded PDF is the filed one with the signature appended (incremental update)");
+  const verdict = spawnSync(exe, ["verify", saved, "--trust", path.join(pki, "ca-bundle.pem"), "--offline"], { encoding: "utf8" });
+  check(verdict.status === 0, `sohoa verify finds the official's signature valid (${verdict.stdout.split("\n").slice(-2).join(" ")})`);
   await shot(page, "records-dossier");
   await page.click("#tab-share");
   await page.fill("#grant-form input[name=grantee_agency]", AGENCY_B);
@@ -190,6 +260,7 @@ async function main() {
   await shot(page, "records-share");
   await page.click("#tab-audit");
   await page.locator("#audit-rows td", { hasText: "read-file" }).first().waitFor();
+  check((await text(page, "#audit-rows")).includes("add-version"), "signing is in the audit trail");
   await page.click("#verify-audit");
   await page.locator("#audit-verdict.good").waitFor();
   await shot(page, "records-audit");

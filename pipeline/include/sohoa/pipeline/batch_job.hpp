@@ -29,6 +29,11 @@ struct BatchJobOptions {
   bool deskew = true;
   std::int64_t max_pixels = 250'000'000;
   bool write_review_pdfs = true;  // pages that could not be filed, for staff to look at
+  // Also one PDF/A per document of a dossier (the registry files documents):
+  // `<output_dir>/documents/<dossier code>.<nn>.pdf`, nn = the document's place
+  // in its dossier from 01 (`sohoa batch --per-document`; on when the service
+  // files into the registry).
+  bool per_document_pdfs = false;
 };
 
 struct BatchPage {
@@ -46,6 +51,9 @@ struct BatchPage {
 struct BatchGroup {
   understanding::GroupRecord record;
   std::string pdf_path;  // empty when no PDF was written
+  // With per_document_pdfs, for dossiers: document id -> its own PDF/A (documents
+  // whose pages were all left out have none).
+  std::map<int, std::string> document_pdfs;
   int pages_written = 0;
   std::optional<Error> output_error;
 };

@@ -31,6 +31,9 @@ struct HotFolderOptions {
   std::chrono::milliseconds folder_quiet_time{10000};
   std::string done_marker = ".sohoa-done";
   bool use_inotify = true;  // off: polling only (what happens on network mounts)
+  // Asked right before each claim; false leaves the file or folder where the
+  // scanner put it, for a later poll (the service's back-pressure).
+  std::function<bool()> may_claim;
   // Injected so tests move time instead of sleeping.
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();

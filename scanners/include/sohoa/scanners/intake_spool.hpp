@@ -6,6 +6,8 @@
 //
 //   <root>/incoming/<id>/        an upload or scan being written (swept on start-up)
 //   <root>/incoming/<id>.claim/  a hot-folder file mid-claim (finished on start-up)
+//   <root>/open/<id>/            a scanner batch paused by a fault or awaiting more
+//                                stacks: kept across restarts until resumed or closed
 //   <root>/ready/<id>/           complete batches, until the pipeline releases them
 //
 // The root must be on the same file system as any hot folder feeding it
@@ -75,18 +77,29 @@ class IntakeSpool {
     IntakeBatch commit();
     void abort();
     [[nodiscard]] const std::string& id() const { return id_; }
+    [[nodiscard]] int files_written() const;  // files in the batch so far (resumed ones too)
 
    private:
     friend class IntakeSpool;
-    BatchWriter(IntakeSpool& spool, std::string id, std::string origin);
+    BatchWriter(IntakeSpool& spool, std::string id, std::string origin, bool resumable);
     IntakeSpool* spool_;
     std::string id_;
     std::string origin_;
     std::filesystem::path folder_;
     bool open_ = true;
+    bool resumable_ = false;  // an open/ batch: kept, not discarded, when the writer goes
   };
 
   BatchWriter begin_batch(std::string_view origin, std::string_view label);
+
+  // A scanner batch that survives faults and restarts: every page written is
+  // durable at once; destroying the writer keeps the batch in open/ until
+  // resume_open_batch() continues it or commit()/abort() ends it.
+  BatchWriter begin_open_batch(std::string_view origin, std::string_view label);
+  // Continues an open batch; throws Error(InputNotFound) when there is none by that id.
+  BatchWriter resume_open_batch(const std::string& id);
+  // Open batches, oldest first (files as in ready batches, folder in open/).
+  [[nodiscard]] std::vector<IntakeBatch> open_batches() const;
 
   // Claims a complete file or folder (on the same file system) in one rename.
   // Returns nothing when it is gone already (another claimer was first).
@@ -103,6 +116,8 @@ class IntakeSpool {
  private:
   std::string new_id(std::string_view label) const;
   IntakeBatch describe(const std::string& id, const std::string& origin) const;
+  IntakeBatch describe_in(const std::filesystem::path& folder, const std::string& id,
+                          const std::string& origin) const;
 
   std::filesystem::path root_;
 };

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sohoa/service/service_config.hpp"
@@ -33,6 +34,7 @@ struct ApiReply {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After on a 429
 };
 
 class Service {
@@ -57,7 +59,13 @@ class Service {
   ApiReply upload_batch(std::string_view label, const std::vector<UploadedFile>& files);
   ApiReply batch_status(const std::string& batch_key);
   ApiReply list_batches();
-  ApiReply scan(const std::string& profile_name);
+  // Scans the feeder stack into the device's open batch (a new one if none).
+  // The stack's end commits the batch unless `more` (the staff has another
+  // stack for it); a fault keeps the pages scanned so far in the open batch,
+  // durably, until resume (scan again, any profile of that device) or close.
+  ApiReply scan(const std::string& profile_name, bool more = false);
+  ApiReply close_scan(const std::string& profile_name);  // commits the open batch
+  ApiReply scanner_status(const std::string& profile_name);
   ApiReply health();
   ApiReply metrics();
 

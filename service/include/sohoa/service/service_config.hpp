@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,9 +30,34 @@ struct HotFolderConfig {
   bool use_inotify = true;
 };
 
+// A signing key for the web page's batch signing (POST /api/sign), chosen by the
+// official's login, else by the agency code. In production a server-side HSM or
+// a CA's remote-signing service stands behind the PKCS#11 module.
+struct SignerConfig {
+  std::filesystem::path p12;            // a PKCS#12 file, or
+  std::filesystem::path pkcs11_module;  // a PKCS#11 module with the key's CKA_ID in hex
+  std::string key_id;
+  std::filesystem::path chain;     // PEM issuer certificates to embed (PKCS#11), optional
+  std::filesystem::path pin_file;  // the PIN or .p12 password, read once
+  std::string tsa_url;             // needed from B-T on
+  std::string level = "B-B";       // B-B, B-T, B-LT, B-LTA
+  std::filesystem::path trust;     // PEM anchors for B-LT/B-LTA revocation data, optional
+};
+
 struct ServiceConfig {
-  std::filesystem::path data_dir = "data";   // queue.sqlite, spool/, work/, filed/
+  std::filesystem::path data_dir = "data";  // queue.sqlite, spool/, work/, filed/
+  // Several nodes: a postgresql:// URL holding the job queue and the registry
+  // (docs/storage.md). Empty: SQLite files in data_dir.
+  std::string database;
+  std::filesystem::path blobs_dir;           // the registry's files; empty: <data_dir>/blobs
   std::vector<HotFolderConfig> hot_folders;  // empty: <data_dir>/inbox
+  // The node's receiving agency (unit code, e.g. "000.00.00.H49"). Set: every
+  // dossier a batch yields is filed into the registry (documents, their PDF/A and
+  // page texts). A receipt's pre-printed code keeps the unit it names; `unit_code`
+  // (default: `agency`) numbers dossiers that arrive without one. Empty: the
+  // service only writes DATA/filed/.
+  std::string agency;
+  std::string unit_code;
   std::vector<ScannerProfile> scanners;
   std::string languages = "vie";
   std::string pdfa_level = "2b";
@@ -54,6 +80,8 @@ struct ServiceConfig {
   std::string tls_certificate;
   std::string tls_private_key;
   int session_idle_minutes = 480;  // a session ends after this long without a request
+  // Signing keys by official login or agency code (empty: the page cannot sign).
+  std::map<std::string, SignerConfig> signers;
 };
 
 // Throws Error(InputNotFound) when the file is missing, Error(InvalidArgument)
@@ -61,5 +89,11 @@ struct ServiceConfig {
 ServiceConfig load_service_config(const std::filesystem::path& file);
 ServiceConfig parse_service_config(const std::string& json_text,
                                    const std::filesystem::path& base_dir);
+
+// Where the queue and the registry live (`database`, else the SQLite files), as
+// URLs for storage::open_job_queue / open_registry; and the blob folder.
+std::string queue_url(const ServiceConfig& config);
+std::string registry_url(const ServiceConfig& config);
+std::filesystem::path blob_store_dir(const ServiceConfig& config);
 
 }  // namespace sohoa::service

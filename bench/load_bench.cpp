@@ -7,6 +7,7 @@
 //   load_bench seed --port P --dossiers N --counter LOGIN --password-file F
 //   load_bench run  --port P --seconds S --clients C --counter PREFIX --records PREFIX
 //                   --accounts K --password-file F [--page FILE.jpg]
+//                   [--relogin-every N] [--ramp-seconds S]
 // Accounts are PREFIX-1 ... PREFIX-K (made by load_bench.sh with `sohoa account add`).
 #include <httplib.h>
 #include <sodium.h>
@@ -162,6 +163,11 @@ struct Options {
   std::string password;
   std::string page;  // a scan for the OCR-queue uploads; none: no scan uploads
   std::string codes_file = "dossier-codes.txt";
+  // 0: each client logs in once, as the page does (a session lasts the working
+  // day); N: a fresh connection and login after every N calls, to load logins.
+  int relogin_every = 0;
+  // Clients start spread over this many seconds, as staff arrive at their desks.
+  int ramp_seconds = 10;
 };
 
 Options parse(int argc, char** argv) {
@@ -197,6 +203,10 @@ Options parse(int argc, char** argv) {
       options.page = value;
     } else if (key == "--codes") {
       options.codes_file = value;
+    } else if (key == "--relogin-every") {
+      options.relogin_every = std::stoi(value);
+    } else if (key == "--ramp-seconds") {
+      options.ramp_seconds = std::stoi(value);
     } else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       std::exit(1);
@@ -288,12 +298,17 @@ int run(const Options& options) {
         if (status != expected) ++sample.errors;
         return status == expected;
       };
+      if (options.ramp_seconds > 0 && options.clients > 1) {
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(1000LL * options.ramp_seconds * c / (options.clients - 1)));
+      }
       auto session = std::make_unique<Session>(options.port);
       int calls_since_login = 0;
       bool signed_in = false;
       while (Clock::now() < deadline) {
-        if (!signed_in || calls_since_login >= 40) {
-          // A fresh connection and login now and then: logins are part of the mix.
+        if (!signed_in ||
+            (options.relogin_every > 0 && calls_since_login >= options.relogin_every)) {
+          // A fresh connection and a login: once per client, or every N calls.
           session = std::make_unique<Session>(options.port);
           signed_in = timed(
               "login", [&] { return session->login(login, options.password); }, 200);

@@ -7,20 +7,26 @@
 # --seconds (default 60). Prints counts, errors (goal: 0) and p50/p95/p99 per call
 # kind (goal: p99 <= 1 s for every call; none of them waits for OCR).
 #
+# Each client logs in once (clients start spread over --ramp-seconds, default 10,
+# as staff arrive); --relogin-every N adds a fresh login after every N calls.
+#
 # Usage: bench/load_bench.sh [--seconds S] [--clients C] [--dossiers N] [--no-processing]
+#                            [--relogin-every N] [--ramp-seconds S]
 #   SOHOA_BUILD_DIR the release build (default build/release)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 corpus=${SOHOA_CORPUS:-$root/../shared/corpus/public}
 build=${SOHOA_BUILD_DIR:-$root/build/release}
-seconds=60; clients=50; dossiers=3000; processing=true
+seconds=60; clients=50; dossiers=3000; processing=true; relogin=0; ramp=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
     --dossiers) dossiers=$2; shift 2 ;;
     --no-processing) processing=false; shift ;;
+    --relogin-every) relogin=$2; shift 2 ;;
+    --ramp-seconds) ramp=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 1 ;;
   esac
 done
@@ -64,6 +70,7 @@ common=(--port "$port" --counter load-counter --records load-records --accounts 
 echo "load before the run: $(uptime | sed 's/.*load/load/')"
 status=0
 "$build/service/load_bench" run "${common[@]}" --seconds "$seconds" --clients "$clients" \
+  --relogin-every "$relogin" --ramp-seconds "$ramp" \
   --page "$corpus/batches/b01/0001.jpg" || status=$?
 echo "load after the run:  $(uptime | sed 's/.*load/load/'); processing: $processing"
 grep -c '"level":"error"' "$work/serve.log" | sed 's/^/errors in the service log: /' || true

@@ -143,6 +143,12 @@ $("public-form").addEventListener("submit", async (event) => {
 
 // ---- counter: reception, receipt, batches ------------------------------------------
 
+// The counter opens one of its dossiers by code (to check and correct what was filed).
+$("open-dossier-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  openDossier(new FormData(event.target).get("code").trim());
+});
+
 $("receive-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
@@ -416,8 +422,15 @@ async function openDossier(code) {
       const look = button("preview.title", () => preview("dossier-preview", code, document_.id, document_.code));
       look.classList.add("link", "preview-document");
       actions.prepend(look);
+      if (document_.corrections?.length) row.cells[1].append(` · ${t("correct.corrected")}`);
+      if (state.me.role === "counter" || state.me.role === "records") {
+        const fix = button("correct.open", () => openCorrection(code, document_, documents));
+        fix.classList.add("link", "correct-document");
+        actions.append(" ", fix);
+      }
       rows.append(row);
     }
+    $("correction").hidden = true;
     showPages(code, documents);
     $("dossier-preview").hidden = true;
     showExportLink(code);
@@ -437,6 +450,81 @@ function showExportLink(code) {
   link.textContent = "Gói trao đổi / exchange package (.zip)";
   $("dossier-fields").after(link);
 }
+
+// Counter staff and records officers correct a document's class and TT 05/2025
+// fields; the machine's values are shown beside them and kept by the registry.
+const CORRECTABLE = [["class", "field.class"], ["number_symbol", "meta.number_symbol"],
+  ["issued_on", "meta.issued_on"], ["document_type", "meta.document_type"],
+  ["issuing_agency", "meta.issuing_agency"], ["summary", "meta.summary"], ["signer", "meta.signer"],
+  ["notes", "meta.notes"]];
+
+function openCorrection(code, document_, documents) {
+  const form = $("correction");
+  form.dataset.dossier = code;
+  form.dataset.document = String(document_.id);
+  $("correction-document").textContent = document_.code;
+  const classes = $("correction-classes");
+  classes.replaceChildren();
+  for (const name of new Set(documents.flatMap((d) => [d.class, d.machine_metadata?.class ?? d.class]))) {
+    const option = document.createElement("option");
+    option.value = name;
+    classes.append(option);
+  }
+  const rows = $("correction-rows");
+  rows.replaceChildren();
+  const current = document_.metadata ?? { class: document_.class };
+  const machine = document_.machine_metadata ?? current;
+  for (const [name, key] of CORRECTABLE) {
+    const row = document.createElement("tr");
+    const label = cell(row, t(key));
+    label.dataset.i18n = key;
+    cell(row, machine[name] ?? "").className = "machine-value";
+    const input = document.createElement(name === "summary" || name === "notes" ? "textarea" : "input");
+    input.name = name;
+    input.value = current[name] ?? "";
+    input.dataset.current = input.value;
+    if (name === "class") {
+      input.setAttribute("list", "correction-classes");
+      input.pattern = "[a-z0-9_]{1,40}";
+      input.required = true;
+    }
+    if (name === "issued_on") input.pattern = "\\d{4}-\\d{2}-\\d{2}";
+    input.setAttribute("aria-label", t(key));
+    cell(row, input);
+    rows.append(row);
+  }
+  $("correction-reason").value = "";
+  const history = $("correction-history");
+  history.replaceChildren();
+  for (const correction of document_.corrections ?? []) {
+    const item = document.createElement("li");
+    item.textContent = `${new Date(correction.at_ms).toLocaleString()} · ${correction.corrected_by} · ` +
+      `${correction.field}: "${correction.old_value}" → "${correction.new_value}" (${correction.reason})`;
+    history.append(item);
+  }
+  if (!history.children.length) history.textContent = t("common.none");
+  form.hidden = false;
+  form.scrollIntoView({ block: "nearest" });
+}
+
+$("correction").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("correction");
+  const body = { fields: {}, reason: $("correction-reason").value.trim() };
+  for (const input of form.querySelectorAll("#correction-rows [name]")) {
+    if (input.value === input.dataset.current) continue;
+    if (input.name === "class") body.class = input.value.trim(); else body.fields[input.name] = input.value;
+  }
+  if (body.class === undefined && !Object.keys(body.fields).length) { say(t("correct.nothing"), true); return; }
+  try {
+    const corrected = await api("POST", `/api/dossiers/${encodeURIComponent(form.dataset.dossier)}/documents/` +
+      `${form.dataset.document}/correction`, body);
+    await openDossier(form.dataset.dossier);
+    say(t("correct.done", { c: corrected.code }));
+  } catch (error) { say(error.message, true); }
+});
+
+$("correction-cancel").addEventListener("click", () => { $("correction").hidden = true; });
 
 // Each page's thumbnail (rendered by the service from the filed scan) with its document and class.
 function showPages(code, documents) {

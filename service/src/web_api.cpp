@@ -215,7 +215,29 @@ json dossier_json(const storage::Dossier& dossier) {
           {"status", storage::to_string(dossier.status)}};
 }
 
+// The correctable metadata by name ("class" and the TT 05/2025 fields).
+json metadata_json(const storage::DocumentMetadata& metadata) {
+  return {{"class", metadata.document_class},
+          {"number_symbol", metadata.number_symbol},
+          {"issued_on", metadata.issued_on},
+          {"document_type", metadata.document_type},
+          {"issuing_agency", metadata.issuing_agency},
+          {"summary", metadata.summary},
+          {"signer", metadata.signer},
+          {"notes", metadata.notes}};
+}
+
 json document_json(const storage::Document& document) {
+  json corrections = json::array();
+  for (const auto& correction : document.corrections) {
+    corrections.push_back(
+        {{"field", correction.field == "document_class" ? "class" : correction.field},
+         {"old_value", correction.old_value},
+         {"new_value", correction.new_value},
+         {"reason", correction.reason},
+         {"corrected_by", correction.corrected_by},
+         {"at_ms", correction.at_ms}});
+  }
   return {{"id", document.id},
           {"code", document.code},
           {"class", document.metadata.document_class},
@@ -225,7 +247,10 @@ json document_json(const storage::Document& document) {
           {"version", document.latest.version},
           {"version_reason", document.latest.reason},
           {"size", document.latest.size},
-          {"sha256", document.latest.blob_sha256}};
+          {"sha256", document.latest.blob_sha256},
+          {"metadata", metadata_json(document.metadata)},
+          {"machine_metadata", metadata_json(document.machine_metadata)},
+          {"corrections", corrections}};
 }
 
 std::string grant_scope_name(storage::GrantScope scope) {
@@ -398,6 +423,7 @@ class WebApi::Impl {
         {"GET", "/api/dossiers/*", {Counter, Official, Records}, &Impl::dossier},
         {"POST", "/api/dossiers/*/documents", {Counter}, &Impl::add_document},
         {"POST", "/api/dossiers/*/status", {Counter, Official}, &Impl::advance_status},
+        {"POST", "/api/dossiers/*/documents/*/correction", {Counter, Records}, &Impl::correct},
         {"GET", "/api/dossiers/*/documents/*/pdf", {Counter, Official, Records}, &Impl::pdf},
         {"GET", "/api/dossiers/*/export", {Records}, &Impl::export_package},
         {"GET",
@@ -711,6 +737,50 @@ class WebApi::Impl {
     document.file.assign(pdf->begin(), pdf->end());
     const auto filed = registry().add_document(code, document, call.viewer);
     return json_reply(201, document_json(filed));
+  }
+
+  // A person's correction of a document's class and metadata; the machine's values
+  // stay (the registry keeps every corrected field with its old value).
+  WebReply correct(Call& call) {
+    const auto code = checked_dossier_code(call.params.at(0));
+    const auto& id_text = call.params.at(1);
+    if (!std::regex_match(id_text, kDigits) || id_text.size() > 18) {
+      throw ApiError{400, "a document id is a number"};
+    }
+    const auto& body = call.body;
+    only_fields(body, {"class", "fields", "reason"});
+    storage::DocumentCorrection correction;
+    const auto document_class = string_field(body, "class", 40, false);
+    if (!document_class.empty()) {
+      if (!std::regex_match(document_class, kSlug)) {
+        throw ApiError{400, "field 'class' must be a-z, 0-9 and '_'"};
+      }
+      correction.document_class = document_class;
+    }
+    if (const auto fields = body.find("fields"); fields != body.end() && !fields->is_null()) {
+      if (!fields->is_object()) throw ApiError{400, "field 'fields' must be an object"};
+      for (const auto& item : fields->items()) {
+        if (!item.value().is_string() || item.value().get_ref<const std::string&>().size() > 2000) {
+          throw ApiError{400, "field 'fields' holds strings of at most 2000 bytes"};
+        }
+        correction.fields[item.key()] = item.value().get<std::string>();
+      }
+    }
+    correction.reason = string_field(body, "reason", 500);
+    const auto id = std::stoll(id_text);
+    // The id must be a document of this dossier that the viewer sees.
+    const auto documents = registry().documents(code, call.viewer);
+    if (std::none_of(documents.begin(), documents.end(),
+                     [&](const auto& document) { return document.id == id; })) {
+      throw ApiError{404, "not found"};
+    }
+    try {
+      return json_reply(200,
+                        document_json(registry().correct_document(id, correction, call.viewer)));
+    } catch (const Error& error) {
+      if (error.code() == ErrorCode::InputNotFound) throw ApiError{404, "not found"};
+      throw;
+    }
   }
 
   WebReply advance_status(Call& call) {

@@ -150,6 +150,29 @@ CREATE TRIGGER versions_no_truncate BEFORE TRUNCATE ON registry_document_version
   FOR EACH STATEMENT EXECUTE FUNCTION registry_refuse_change('file versions are never deleted');
 )sql";
 
+// Added after schema version 1; created (if missing) whenever a registry is
+// opened, under the schema lock, so a registry of version 1 gains it in place.
+constexpr const char* kCorrectionsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS registry_document_corrections(
+  id BIGSERIAL PRIMARY KEY,
+  document_id BIGINT NOT NULL REFERENCES registry_documents(id),
+  field TEXT NOT NULL,
+  old_value TEXT NOT NULL,
+  new_value TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  corrected_by TEXT NOT NULL,
+  at_ms BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS registry_document_corrections_by_document
+  ON registry_document_corrections(document_id);
+CREATE OR REPLACE TRIGGER corrections_no_update BEFORE UPDATE ON registry_document_corrections
+  FOR EACH ROW EXECUTE FUNCTION registry_refuse_change('corrections are never overwritten');
+CREATE OR REPLACE TRIGGER corrections_no_delete BEFORE DELETE ON registry_document_corrections
+  FOR EACH ROW EXECUTE FUNCTION registry_refuse_change('corrections are never deleted');
+CREATE OR REPLACE TRIGGER corrections_no_truncate BEFORE TRUNCATE
+  ON registry_document_corrections
+  FOR EACH STATEMENT EXECUTE FUNCTION registry_refuse_change('corrections are never deleted');
+)sql";
+
 // The URL without its password, for error messages.
 std::string describe(const std::string& url) {
   const auto at = url.find('@');
@@ -255,6 +278,9 @@ class PgRegistry final : public Registry {
           throw Error(ErrorCode::UnsupportedFormat,
                       "the registry database was written by a newer sohoa", context());
         }
+        if (run("SELECT to_regclass('registry_document_corrections')").is_null(0, 0)) {
+          db_.execute(kCorrectionsSchema);
+        }
         return;
       }
       if (!run("SELECT to_regclass('registry_dossiers')").is_null(0, 0)) {
@@ -263,6 +289,7 @@ class PgRegistry final : public Registry {
                     context());
       }
       db_.execute(kSchema);
+      db_.execute(kCorrectionsSchema);
       run("INSERT INTO registry_meta(key, value) VALUES('schema_version', $1)",
           {std::to_string(kSchemaVersion)});
     });
@@ -464,6 +491,54 @@ class PgRegistry final : public Registry {
                    std::to_string(visible.size()) + " of " + std::to_string(ids.rows()));
     });
     return visible;
+  }
+
+  Document correct_document(std::int64_t document_id, const DocumentCorrection& correction,
+                            const Viewer& by) override {
+    detail::check_correction(correction);
+    std::lock_guard lock(mutex_);
+    std::optional<Document> corrected;
+    std::optional<Error> refused;
+    db_.transaction([&] {
+      refused.reset();
+      // Lock the document's row: two corrections at once are recorded one after the other.
+      run("SELECT id FROM registry_documents WHERE id = $1 FOR UPDATE", {document_id});
+      const auto document = visible_document(document_id, by);
+      if (!document) {
+        append_audit(by, "correct-document", std::to_string(document_id),
+                     "not found or not visible");
+        refused = Error(ErrorCode::InputNotFound, "no such document visible to " + by.agency);
+        return;
+      }
+      if (!detail::may_correct(*document, by)) {
+        append_audit(by, "correct-document", document->code, "denied");
+        refused = detail::access_denied("only the counter or records officers of " +
+                                        document->agency + " correct " + document->code);
+        return;
+      }
+      const auto changes = detail::plan_correction(document->metadata, correction, by,
+                                                   detail::millis(options_.now()));
+      DocumentMetadata m = document->metadata;
+      std::string outcome;
+      for (const auto& change : changes) {
+        run(std::string("INSERT INTO registry_document_corrections(document_id, ") +
+                detail::kCorrectionColumns + ") VALUES($1, $2, $3, $4, $5, $6, $7)",
+            {document_id, change.field, change.old_value, change.new_value, change.reason,
+             change.corrected_by, change.at_ms});
+        detail::set_metadata_field(m, change.field, change.new_value);
+        outcome += (outcome.empty() ? "" : ", ") + change.field;
+      }
+      // The class filter and class grants read registry_documents.document_class.
+      run("UPDATE registry_documents SET document_class = $1, number_symbol = $2, "
+          "issued_on = $3, document_type = $4, issuing_agency = $5, summary = $6, signer = $7, "
+          "notes = $8 WHERE id = $9",
+          {m.document_class, m.number_symbol, m.issued_on, m.document_type, m.issuing_agency,
+           m.summary, m.signer, m.notes, document_id});
+      append_audit(by, "correct-document", document->code, "corrected " + outcome);
+      corrected = load_document(document_id);
+    });
+    if (refused) throw *refused;
+    return *corrected;
   }
 
   std::vector<DocumentVersion> versions(std::int64_t document_id, const Viewer& viewer) override {
@@ -791,7 +866,17 @@ class PgRegistry final : public Registry {
                              "ORDER BY v.version DESC LIMIT 1",
                          {id});
     if (row.empty()) return std::nullopt;
-    return detail::read_document(PgRow{row, 0});
+    auto document = detail::read_document(PgRow{row, 0});
+    const auto rows = run(std::string("SELECT ") + detail::kCorrectionColumns +
+                              " FROM registry_document_corrections WHERE document_id = $1 "
+                              "ORDER BY id",
+                          {id});
+    std::vector<FieldCorrection> corrections;
+    for (int index = 0; index < rows.rows(); ++index) {
+      corrections.push_back(detail::read_correction(PgRow{rows, index}));
+    }
+    detail::attach_corrections(document, std::move(corrections));
+    return document;
   }
 
   PgRegistryOptions options_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "sha256.hpp"
 #include "sohoa/storage/text_folding.hpp"
@@ -204,6 +205,102 @@ void check_new_grant(const Grant& grant, const Viewer& by) {
   }
 }
 
+namespace {
+
+// The metadata fields by name; "document_class" first.
+std::vector<std::pair<std::string, std::string DocumentMetadata::*>> metadata_fields() {
+  return {{"document_class", &DocumentMetadata::document_class},
+          {"number_symbol", &DocumentMetadata::number_symbol},
+          {"issued_on", &DocumentMetadata::issued_on},
+          {"document_type", &DocumentMetadata::document_type},
+          {"issuing_agency", &DocumentMetadata::issuing_agency},
+          {"summary", &DocumentMetadata::summary},
+          {"signer", &DocumentMetadata::signer},
+          {"notes", &DocumentMetadata::notes}};
+}
+
+std::string DocumentMetadata::*metadata_member(const std::string& field) {
+  for (const auto& [name, member] : metadata_fields()) {
+    if (name == field) return member;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void check_correction(const DocumentCorrection& correction) {
+  constexpr std::size_t kMaxValue = 4000;
+  const auto& names = correctable_fields();
+  for (const auto& [field, value] : correction.fields) {
+    if (std::find(names.begin(), names.end(), field) == names.end()) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "no correctable field '" + to_valid_utf8(field) + "'");
+    }
+    if (!is_valid_utf8(value) || value.size() > kMaxValue) {
+      throw Error(ErrorCode::InvalidArgument, "the value of " + field + " is not text");
+    }
+  }
+  if (correction.document_class) {
+    const auto& value = *correction.document_class;
+    const bool name =
+        !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+          return std::islower(static_cast<unsigned char>(c)) ||
+                 std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (!name) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "a document class is a name of a-z, 0-9 and _ (at most 64)");
+    }
+  }
+  if (const auto issued = correction.fields.find("issued_on");
+      issued != correction.fields.end() && !issued->second.empty()) {
+    try {
+      if (iso_date(parse_iso_date(issued->second)) != issued->second) throw std::exception();
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::InvalidArgument, "the date of issue is not an ISO date (YYYY-MM-DD)");
+    }
+  }
+  if (correction.reason.empty() || !is_valid_utf8(correction.reason) ||
+      correction.reason.size() > kMaxValue) {
+    throw Error(ErrorCode::InvalidArgument, "a correction says why it is made");
+  }
+}
+
+bool may_correct(const Document& document, const Viewer& by) {
+  return document.agency == by.agency &&
+         (by.role == Role::CounterStaff || by.role == Role::RecordsOfficer);
+}
+
+std::vector<FieldCorrection> plan_correction(const DocumentMetadata& current,
+                                             const DocumentCorrection& correction, const Viewer& by,
+                                             std::int64_t at_ms) {
+  std::map<std::string, std::string> wanted = correction.fields;
+  if (correction.document_class) wanted["document_class"] = *correction.document_class;
+  std::vector<FieldCorrection> changes;
+  for (const auto& [name, member] : metadata_fields()) {
+    const auto it = wanted.find(name);
+    if (it == wanted.end() || current.*member == it->second) continue;
+    changes.push_back(
+        {name, current.*member, it->second, correction.reason, version_author(by), at_ms});
+  }
+  if (changes.empty()) throw Error(ErrorCode::InvalidArgument, "the correction changes nothing");
+  return changes;
+}
+
+void set_metadata_field(DocumentMetadata& metadata, const std::string& field,
+                        const std::string& value) {
+  if (auto member = metadata_member(field)) metadata.*member = value;
+}
+
+void attach_corrections(Document& document, std::vector<FieldCorrection> corrections) {
+  document.machine_metadata = document.metadata;
+  // Newest first, so the oldest correction of each field sets it last.
+  for (auto it = corrections.rbegin(); it != corrections.rend(); ++it) {
+    set_metadata_field(document.machine_metadata, it->field, it->old_value);
+  }
+  document.corrections = std::move(corrections);
+}
+
 const Grant* AccessScope::grant_covering(const std::string& agency, const std::string& dossier_code,
                                          const std::string& document_class) const {
   for (const auto& grant : grants_) {
@@ -352,3 +449,14 @@ std::string make_snippet(const std::string& text, const ParsedQuery& query) {
 }
 
 }  // namespace sohoa::storage::detail
+
+namespace sohoa::storage {
+
+const std::vector<std::string>& correctable_fields() {
+  static const std::vector<std::string> fields{"number_symbol",  "issued_on", "document_type",
+                                               "issuing_agency", "summary",   "signer",
+                                               "notes"};
+  return fields;
+}
+
+}  // namespace sohoa::storage

@@ -65,6 +65,30 @@ std::string document_code(const std::string& dossier_code, bool is_result, int n
 // when the scope is not All.
 void check_new_grant(const Grant& grant, const Viewer& by);
 
+// A correction's checks that need no database: known field names, text values,
+// a class that is a name, an ISO date of issue (or none), and a reason.
+void check_correction(const DocumentCorrection& correction);
+// Only the owner agency's counter staff and records officers correct.
+bool may_correct(const Document& document, const Viewer& by);
+// The fields `correction` actually changes in `current`, oldest value first,
+// stamped with `by` and `at_ms`; InvalidArgument when it changes nothing.
+std::vector<FieldCorrection> plan_correction(const DocumentMetadata& current,
+                                             const DocumentCorrection& correction, const Viewer& by,
+                                             std::int64_t at_ms);
+// `metadata` with `field` (a correctable field or "document_class") set to `value`.
+void set_metadata_field(DocumentMetadata& metadata, const std::string& field,
+                        const std::string& value);
+// Fills `document.corrections` and its machine_metadata: the current metadata
+// with each corrected field back at the value before its first correction.
+void attach_corrections(Document& document, std::vector<FieldCorrection> corrections);
+// The columns both backends select for corrections, in this order.
+inline constexpr const char* kCorrectionColumns =
+    "field, old_value, new_value, reason, corrected_by, at_ms";
+template <class Row>
+FieldCorrection read_correction(const Row& row) {
+  return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.integer(5)};
+}
+
 // The columns both backends select, in this order, for the readers below. A
 // reader takes any row with `text(column)` and `integer(column)` (64-bit).
 inline constexpr const char* kAuditColumns =
@@ -142,7 +166,9 @@ Document read_document(const Row& row) {
                        .confidence_level = row.text(12),
                        .notes = row.text(13)},
           .page_count = static_cast<int>(row.integer(14)),
-          .latest = read_version(row, 15)};
+          .latest = read_version(row, 15),
+          .machine_metadata = {},  // attach_corrections() fills these two
+          .corrections = {}};
 }
 
 // Over `p` (pages), `doc` and `d`. Column 2, the page's text, is left to the

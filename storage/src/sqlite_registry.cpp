@@ -131,6 +131,23 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- A person's corrections of a document's class and metadata (documents holds
+-- the values as corrected): each changed field with its old value, append-only,
+-- so the machine's values are the old value of each field's first correction.
+CREATE TABLE IF NOT EXISTS document_corrections(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  field TEXT NOT NULL,
+  old_value TEXT NOT NULL,
+  new_value TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  corrected_by TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS document_corrections_by_document ON document_corrections(document_id);
+CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON document_corrections
+  BEGIN SELECT RAISE(ABORT, 'corrections are never overwritten'); END;
+CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON document_corrections
+  BEGIN SELECT RAISE(ABORT, 'corrections are never deleted'); END;
 CREATE TRIGGER IF NOT EXISTS versions_no_update BEFORE UPDATE ON document_versions
   BEGIN SELECT RAISE(ABORT, 'file versions are never overwritten'); END;
 CREATE TRIGGER IF NOT EXISTS versions_no_delete BEFORE DELETE ON document_versions
@@ -239,6 +256,12 @@ std::string month_facets(const SearchQuery& query) {
   return match + ")";
 }
 
+// A filed page's id and text, to index it again under a corrected class.
+struct IndexedPage {
+  std::int64_t id;
+  std::string text;
+};
+
 // Writes pages to the search index and keeps bm25's statistics (pages per word,
 // total pages and words) in step; `flush` before the transaction commits.
 class SearchIndexWriter {
@@ -258,6 +281,23 @@ class SearchIndexWriter {
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
     for (auto& word : words) ++pages_per_term_[std::move(word)];
+  }
+
+  // A page's index row exchanged for one with other facts (its words unchanged,
+  // so bm25's statistics stay): FTS5's 'delete' with exactly what was indexed.
+  void replace_facets(std::int64_t page_id, const std::string& text, const PageFacts& old_facts,
+                      const PageFacts& new_facts) {
+    const auto folded = fold_for_search(text);
+    db_.query("INSERT INTO page_search(page_search, rowid, body, facets) VALUES('delete', ?, ?, ?)")
+        .bind(1, -page_id)
+        .bind(2, folded)
+        .bind(3, facet_text(old_facts))
+        .run();
+    db_.query("INSERT INTO page_search(rowid, body, facets) VALUES(?, ?, ?)")
+        .bind(1, -page_id)
+        .bind(2, folded)
+        .bind(3, facet_text(new_facts))
+        .run();
   }
 
   void flush() {
@@ -573,6 +613,80 @@ class SqliteRegistry final : public Registry {
                  std::to_string(visible.size()) + " of " + std::to_string(document_ids.size()));
     transaction.commit();
     return visible;
+  }
+
+  Document correct_document(std::int64_t document_id, const DocumentCorrection& correction,
+                            const Viewer& by) override {
+    detail::check_correction(correction);
+    std::lock_guard lock(mutex_);
+    SqliteTransaction transaction(db_);
+    const auto document = visible_document(document_id, by);
+    if (!document) {
+      append_audit(by, "correct-document", std::to_string(document_id), "not found or not visible");
+      transaction.commit();
+      throw Error(ErrorCode::InputNotFound, "no such document visible to " + by.agency);
+    }
+    if (!detail::may_correct(*document, by)) {
+      append_audit(by, "correct-document", document->code, "denied");
+      transaction.commit();
+      throw detail::access_denied("only the counter or records officers of " + document->agency +
+                                  " correct " + document->code);
+    }
+    const auto changes =
+        detail::plan_correction(document->metadata, correction, by, detail::millis(options_.now()));
+    DocumentMetadata corrected = document->metadata;
+    std::string outcome;
+    for (const auto& change : changes) {
+      db_.query(
+             "INSERT INTO document_corrections(document_id, field, old_value, new_value, reason, "
+             "corrected_by, at_ms) VALUES(?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, document_id)
+          .bind(2, change.field)
+          .bind(3, change.old_value)
+          .bind(4, change.new_value)
+          .bind(5, change.reason)
+          .bind(6, change.corrected_by)
+          .bind(7, change.at_ms)
+          .run();
+      detail::set_metadata_field(corrected, change.field, change.new_value);
+      outcome += (outcome.empty() ? "" : ", ") + change.field;
+    }
+    const auto& m = corrected;
+    db_.query(
+           "UPDATE documents SET document_class = ?, number_symbol = ?, issued_on = ?, "
+           "document_type = ?, issuing_agency = ?, summary = ?, signer = ?, notes = ? "
+           "WHERE id = ?")
+        .bind(1, m.document_class)
+        .bind(2, m.number_symbol)
+        .bind(3, m.issued_on)
+        .bind(4, m.document_type)
+        .bind(5, m.issuing_agency)
+        .bind(6, m.summary)
+        .bind(7, m.signer)
+        .bind(8, m.notes)
+        .bind(9, document_id)
+        .run();
+    if (m.document_class != document->metadata.document_class) {
+      // The pages' class facets follow the class, so the class filter finds them.
+      auto dossier = load_dossier(document->dossier_code);
+      PageFacts old_facts{dossier->agency,
+                          dossier->code,
+                          dossier->personal_id,
+                          dossier->procedure_code,
+                          iso_date(dossier->received_on),
+                          document->metadata.document_class};
+      PageFacts new_facts = old_facts;
+      new_facts.document_class = m.document_class;
+      std::vector<IndexedPage> pages;
+      auto rows = db_.query("SELECT id, text FROM pages WHERE document_id = ? ORDER BY id DESC");
+      rows.bind(1, document_id);
+      while (rows.step()) pages.push_back({rows.integer(0), rows.text(1)});
+      SearchIndexWriter index(db_);
+      for (const auto& page : pages) index.replace_facets(page.id, page.text, old_facts, new_facts);
+    }
+    append_audit(by, "correct-document", document->code, "corrected " + outcome);
+    transaction.commit();
+    return *load_document(document_id);
   }
 
   std::vector<DocumentVersion> versions(std::int64_t document_id, const Viewer& viewer) override {
@@ -949,6 +1063,12 @@ class SqliteRegistry final : public Registry {
     if (!row.step()) return std::nullopt;
     auto document = detail::read_document(row);
     row.run();
+    std::vector<FieldCorrection> corrections;
+    auto rows = db_.query(std::string("SELECT ") + detail::kCorrectionColumns +
+                          " FROM document_corrections WHERE document_id = ? ORDER BY id");
+    rows.bind(1, id);
+    while (rows.step()) corrections.push_back(detail::read_correction(rows));
+    detail::attach_corrections(document, std::move(corrections));
     return document;
   }
 

@@ -425,6 +425,64 @@ TEST_F(WebApiTest, BadInputIsRefusedAndNothingIsStored) {
   EXPECT_EQ(anonymous.get("/CMakeLists.txt")->status, 404);
 }
 
+// The counter corrects a document's class and fields: the machine's values are
+// shown next to the corrected ones, the class filter follows, another agency gets
+// 404, and a request without CSRF, with bad JSON or an unknown field stores nothing.
+TEST_F(WebApiTest, TheCounterCorrectsClassAndFieldsAndTheMachineValuesStay) {
+  const auto [code, id] = file_dossier_of_a("hieuchinh7");
+  const auto counter = login("counter-a");
+  const std::string path =
+      "/api/dossiers/" + code + "/documents/" + std::to_string(id) + "/correction";
+  const auto body = json{
+      {"class", "to_khai_khai_sinh"},
+      {"fields", {{"number_symbol", "15/2025"}, {"signer", "Lê Thị Mai"}}},
+      {"reason",
+       "phân loại sai"}}.dump();
+  const auto corrections_of = [&](const Client& client) {
+    const auto dossier = client.get_json("/api/dossiers/" + code);
+    for (const auto& document : dossier.at("documents")) {
+      if (document.at("id").get<std::int64_t>() == id) return document;
+    }
+    return json{};
+  };
+  // No CSRF, bad JSON, an unknown field, a bad class: refused, nothing stored.
+  EXPECT_EQ(counter.post(path, body, false)->status, 403);
+  EXPECT_EQ(counter.post(path, "{\"class\": ")->status, 400);
+  EXPECT_EQ(
+      counter.post(path, json{{"fields", {{"personal_id", "1"}}}, {"reason", "x"}}.dump())->status,
+      400);
+  EXPECT_EQ(counter.post(path, json{{"class", "Căn cước"}, {"reason", "x"}}.dump())->status, 400);
+  EXPECT_EQ(counter.post(path, json{{"class", "can_cuoc"}}.dump())->status, 400);  // no reason
+  EXPECT_TRUE(corrections_of(counter).at("corrections").empty());
+  // Another agency: as if the document did not exist; an official may not.
+  EXPECT_EQ(login("counter-b").post(path, body)->status, 404);
+  EXPECT_EQ(login("records-b").post(path, body)->status, 404);
+  EXPECT_EQ(login("official-a").post(path, body)->status, 403);
+  EXPECT_TRUE(corrections_of(counter).at("corrections").empty());
+
+  const auto corrected = counter.post(path, body);
+  ASSERT_EQ(corrected->status, 200) << corrected->body;
+  const auto document = corrections_of(counter);
+  EXPECT_EQ(document.at("class"), "to_khai_khai_sinh");
+  EXPECT_EQ(document.at("metadata").at("signer"), "Lê Thị Mai");
+  EXPECT_EQ(document.at("machine_metadata").at("class"), "giay_khai_sinh");
+  EXPECT_EQ(document.at("machine_metadata").at("signer"), "");
+  ASSERT_EQ(document.at("corrections").size(), 3u);
+  EXPECT_EQ(document.at("corrections")[0].at("field"), "class");
+  EXPECT_EQ(document.at("corrections")[0].at("reason"), "phân loại sai");
+  const auto records = login("records-a");
+  const auto by_new = records.get_json("/api/search?q=hieuchinh7&class=to_khai_khai_sinh");
+  EXPECT_EQ(by_new.at("hits").size(), 1u) << by_new.dump();
+  const auto by_old = records.get_json("/api/search?q=hieuchinh7&class=giay_khai_sinh");
+  EXPECT_TRUE(by_old.at("hits").empty()) << by_old.dump();
+  // The records officer of the owner may correct too.
+  EXPECT_EQ(
+      records
+          .post(path, json{{"fields", {{"notes", "đã đối chiếu"}}}, {"reason", "ghi chú"}}.dump())
+          ->status,
+      200);
+}
+
 TEST_F(WebApiTest, ThePdfPreviewMayBeFramedBySamePageOnly) {
   const auto [code, document_id] = file_dossier_of_a("PREVIEW");
   const auto official = login("official-a");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -867,6 +868,150 @@ TEST_F(PostgresRegistry, TwoNodesReceiveAtOnceWithGapFreeCodes) {
   const auto verdict = verify_registry_audit_chain(url_);
   EXPECT_TRUE(verdict.intact) << verdict.problem;
   EXPECT_GE(verdict.records, 4 * kEach);  // a receipt and a filing each, then the reads
+}
+
+// A person corrects a document's class and fields: the machine's values stay,
+// every changed field is kept with its old value, the class filter follows the
+// new class, only the owner's counter or records officers may, and it is audited.
+ErrorCode error_code(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.code();
+  }
+  ADD_FAILURE() << "no error";
+  return ErrorCode::InvalidArgument;
+}
+
+TEST_P(SearchTest, CorrectionKeepsTheMachineValuesAndTheClassFilterFollows) {
+  const auto document_id = find("hoa", ward_,
+                                [] {
+                                  SearchQuery query;
+                                  query.document_class = "can_cuoc";
+                                  return query;
+                                }())[0]
+                               .document_id;
+  const auto before = audit_count();
+  DocumentCorrection correction;
+  correction.document_class = "giay_khai_sinh";
+  correction.fields = {{"number_symbol", "12/2025/KS"}, {"signer", "Lê Thị Mai"}};
+  correction.reason = "phân loại sai";
+  const auto corrected = registry_->correct_document(document_id, correction, ward_);
+  EXPECT_EQ(corrected.metadata.document_class, "giay_khai_sinh");
+  EXPECT_EQ(corrected.metadata.number_symbol, "12/2025/KS");
+  EXPECT_EQ(corrected.metadata.signer, "Lê Thị Mai");
+  EXPECT_EQ(corrected.machine_metadata.document_class, "can_cuoc");
+  EXPECT_EQ(corrected.machine_metadata.number_symbol, "");
+  EXPECT_EQ(corrected.machine_metadata.summary, "Bản sao can_cuoc");
+  ASSERT_EQ(corrected.corrections.size(), 3u);
+  EXPECT_EQ(corrected.corrections[0].field, "document_class");
+  EXPECT_EQ(corrected.corrections[0].old_value, "can_cuoc");
+  EXPECT_EQ(corrected.corrections[0].new_value, "giay_khai_sinh");
+  EXPECT_EQ(corrected.corrections[0].reason, "phân loại sai");
+  EXPECT_EQ(corrected.corrections[0].corrected_by, kWard + "/lan.nguyen");
+  EXPECT_EQ(audit_count(), before + 1);
+  const auto log = registry_->audit_log(auditor_);
+  EXPECT_EQ(log[log.size() - 1].action, "correct-document");
+  EXPECT_NE(log[log.size() - 1].outcome.find("document_class"), std::string::npos);
+
+  // A second correction of the class: the machine's value is still the first one.
+  correction = {};
+  correction.document_class = "can_cuoc_gan_chip";
+  correction.reason = "đúng loại";
+  registry_->correct_document(document_id, correction, ward_);
+
+  registry_.reset();
+  registry_ = open();
+  const auto documents = registry_->documents(a1_, ward_);
+  const auto found = std::find_if(documents.begin(), documents.end(),
+                                  [&](const Document& d) { return d.id == document_id; });
+  ASSERT_NE(found, documents.end());
+  EXPECT_EQ(found->metadata.document_class, "can_cuoc_gan_chip");
+  EXPECT_EQ(found->machine_metadata.document_class, "can_cuoc");
+  EXPECT_EQ(found->metadata.signer, "Lê Thị Mai");
+  EXPECT_EQ(found->corrections.size(), 4u);
+
+  SearchQuery query;
+  query.document_class = "can_cuoc_gan_chip";
+  ASSERT_EQ(find("hoa", ward_, query).size(), 1u);
+  EXPECT_EQ(find("hoa", ward_, query)[0].document_class, "can_cuoc_gan_chip");
+  EXPECT_EQ(find("", ward_, query).size(), 1u);
+  query.document_class = "can_cuoc";
+  EXPECT_TRUE(find("hoa", ward_, query).empty());
+  EXPECT_TRUE(find("", ward_, query).empty());
+  query.document_class = "giay_khai_sinh";
+  EXPECT_TRUE(find("hoa", ward_, query).empty());
+  EXPECT_EQ(find("cuoc", ward_).size(), 1u);  // the words are still indexed once
+  const auto verdict = verify_offline();
+  EXPECT_TRUE(verdict.intact) << verdict.problem;
+}
+
+TEST_P(SearchTest, OnlyTheOwnersCounterOrRecordsOfficersCorrect) {
+  const auto document_id = find("cuoc", ward_)[0].document_id;
+  DocumentCorrection correction;
+  correction.fields = {{"summary", "Căn cước của mẹ"}};
+  correction.reason = "trích yếu";
+  // Another agency does not see the document: as absent.
+  EXPECT_EQ(error_code([&] { registry_->correct_document(document_id, correction, other_); }),
+            ErrorCode::InputNotFound);
+  EXPECT_EQ(error_code([&] { registry_->correct_document(999999, correction, ward_); }),
+            ErrorCode::InputNotFound);
+  // With a grant it sees it, and still may not correct it; nor may an official.
+  registry_->grant({0, kWard, kOther, GrantScope::All, "", now_ + hours(24), false}, ward_);
+  EXPECT_THROW(registry_->correct_document(document_id, correction, other_), Error);
+  const Viewer official{kWard, Role::Official, "chuyen.vien"};
+  EXPECT_THROW(registry_->correct_document(document_id, correction, official), Error);
+  for (const auto& document : registry_->documents(a1_, ward_)) {
+    EXPECT_TRUE(document.corrections.empty());
+  }
+  const auto log = registry_->audit_log(auditor_);
+  EXPECT_GE(
+      std::count_if(log.begin(), log.end(),
+                    [](const AuditRecord& r) {
+                      return r.action == "correct-document" &&
+                             (r.outcome == "denied" || r.outcome == "not found or not visible");
+                    }),
+      4);
+  // A records officer of the owner may.
+  const Viewer records{kWard, Role::RecordsOfficer, "van.thu"};
+  EXPECT_EQ(registry_->correct_document(document_id, correction, records).metadata.summary,
+            "Căn cước của mẹ");
+  EXPECT_TRUE(registry_->verify_audit_chain().intact);
+}
+
+TEST_P(SearchTest, BadCorrectionsAreRefusedAndStoreNothing) {
+  const auto document_id = find("cuoc", ward_)[0].document_id;
+  const auto before = audit_count();
+  auto refused = [&](DocumentCorrection correction) {
+    return error_code([&] { registry_->correct_document(document_id, correction, ward_); });
+  };
+  DocumentCorrection bad_field;
+  bad_field.fields = {{"signer", "Lê Thị Mai"}, {"personal_id", "001"}};
+  bad_field.reason = "x";
+  EXPECT_EQ(refused(bad_field), ErrorCode::InvalidArgument);
+  DocumentCorrection no_reason;
+  no_reason.fields = {{"signer", "Lê Thị Mai"}};
+  EXPECT_EQ(refused(no_reason), ErrorCode::InvalidArgument);
+  DocumentCorrection bad_class;
+  bad_class.document_class = "Căn cước; DROP";
+  bad_class.reason = "x";
+  EXPECT_EQ(refused(bad_class), ErrorCode::InvalidArgument);
+  DocumentCorrection bad_date;
+  bad_date.fields = {{"issued_on", "31/12/2025"}};
+  bad_date.reason = "x";
+  EXPECT_EQ(refused(bad_date), ErrorCode::InvalidArgument);
+  DocumentCorrection nothing;
+  nothing.document_class = "can_cuoc";
+  nothing.reason = "x";
+  EXPECT_EQ(refused(nothing), ErrorCode::InvalidArgument);
+  EXPECT_EQ(audit_count(), before);
+  for (const auto& document : registry_->documents(a1_, ward_)) {
+    EXPECT_TRUE(document.corrections.empty());
+    EXPECT_EQ(document.metadata.signer, "");
+  }
+  SearchQuery query;
+  query.document_class = "can_cuoc";
+  EXPECT_EQ(find("hoa", ward_, query).size(), 1u);
 }
 
 }  // namespace

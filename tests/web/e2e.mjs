@@ -194,6 +194,29 @@ async function main() {
   await counter("POST", `/api/dossiers/${code}/status`, { status: "digitised" });
   await counter("POST", `/api/dossiers/${code}/status`, { status: "in-review" });
 
+  // The counter checks what was filed and corrects the first document's class and
+  // number; the machine's values stay visible beside the corrected ones.
+  await login(page, base, "counter-a");
+  await page.fill("#open-dossier-form input[name=code]", code);
+  await page.click("#open-dossier-form button[type=submit]");
+  await page.locator("#view-dossier").waitFor({ state: "visible" });
+  await page.locator("#document-rows button.correct-document").first().click();
+  await page.locator("#correction").waitFor({ state: "visible" });
+  await page.fill("#correction-rows [name=class]", "giay_chung_sinh");
+  await page.fill("#correction-rows [name=number_symbol]", "123/GCS");
+  await page.fill("#correction-reason", "Giấy chứng sinh, không phải giấy khai sinh");
+  await page.click("#correction-submit");
+  await page.locator("#message", { hasText: "Đã lưu hiệu chỉnh" }).waitFor();
+  const firstRow = await text(page, "#document-rows tr:first-child");
+  check(firstRow.includes("giay_chung_sinh") && firstRow.includes("đã hiệu chỉnh"), "the counter corrects a document's class");
+  await page.locator("#document-rows button.correct-document").first().click();
+  check((await text(page, "#correction-rows tr:first-child .machine-value")) === "giay_khai_sinh" &&
+    (await page.inputValue("#correction-rows [name=class]")) === "giay_chung_sinh" &&
+    (await text(page, "#correction-history")).includes("123/GCS"),
+  "the machine's class stays beside the corrected one, with the history");
+  await shot(page, "counter-correction");
+  await logout(page);
+
   // ---- official: what awaits signature, preview, batch-sign ----------------------------
   await login(page, base, "official-a");
   const awaiting = page.locator("#sign-rows tr", { hasText: code });

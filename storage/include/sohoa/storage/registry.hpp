@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,14 +111,38 @@ struct DocumentVersion {
   std::int64_t created_at_ms = 0;
 };
 
+// One field changed by a person (hiệu chỉnh): kept append-only next to the
+// machine's values, which are never overwritten.
+struct FieldCorrection {
+  std::string field;  // "document_class" or a metadata field (correctable_fields())
+  std::string old_value;
+  std::string new_value;
+  std::string reason;
+  std::string corrected_by;  // "<agency>/<account>"
+  std::int64_t at_ms = 0;
+};
+
+// What the counter or records officer corrects in one go: a new class and/or
+// metadata fields by name (see correctable_fields()), with why.
+struct DocumentCorrection {
+  std::optional<std::string> document_class;
+  std::map<std::string, std::string> fields;
+  std::string reason;
+};
+
+// The metadata fields a correction may name (besides the class).
+const std::vector<std::string>& correctable_fields();
+
 struct Document {
   std::int64_t id = 0;
   std::string code;  // "<dossier code>.<nn>" or "<dossier code>-KQ<n>" for results
   std::string dossier_code;
   std::string agency;
-  DocumentMetadata metadata;
+  DocumentMetadata metadata;  // as corrected (the machine's values when never corrected)
   int page_count = 0;
   DocumentVersion latest;
+  DocumentMetadata machine_metadata;         // as the machine recognised it, never changed
+  std::vector<FieldCorrection> corrections;  // oldest first
 };
 
 // Sharing between agencies (chia sẻ): the grantor's dossiers become readable to
@@ -213,6 +238,14 @@ class Registry {
   virtual DocumentVersion add_version(std::int64_t document_id, std::vector<std::uint8_t> file,
                                       std::string_view reason, const Viewer& by) = 0;
   virtual std::vector<Document> documents(std::string_view dossier_code, const Viewer& viewer) = 0;
+  // Corrects a document's class and metadata fields (owner agency's counter staff
+  // or records officers only): each changed field is appended to the document's
+  // corrections with its old value, the machine's values stay, the search index
+  // follows the new class, and the correction is audited, all in one transaction.
+  // Unknown field names, an empty reason or no change: Error(InvalidArgument);
+  // a document that is absent or not visible: Error(InputNotFound).
+  virtual Document correct_document(std::int64_t document_id, const DocumentCorrection& correction,
+                                    const Viewer& by) = 0;
   virtual std::vector<DocumentVersion> versions(std::int64_t document_id, const Viewer& viewer) = 0;
   // A version's bytes, verified against their SHA-256 (0 = latest).
   virtual std::vector<std::uint8_t> read_file(std::int64_t document_id, int version,

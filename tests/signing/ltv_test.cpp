@@ -18,14 +18,6 @@ namespace {
 using signing::PadesLevel;
 using signing::SignOptions;
 
-#define REQUIRE_PKI()              \
-  const TestPki& pki = test_pki(); \
-  if (!pki.ready) GTEST_SKIP() << pki.why_not
-
-std::vector<std::uint8_t> bytes_of(const std::string& s) {
-  return {s.begin(), s.end()};
-}
-
 std::string sign_text(const std::string& pdf, signing::KeySource& key, const SignOptions& options) {
   auto result = signing::sign_pdf(bytes_of(pdf), key, options);
   return {result.pdf.begin(), result.pdf.end()};

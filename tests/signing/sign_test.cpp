@@ -18,14 +18,6 @@ using signing::PadesLevel;
 using signing::Secret;
 using signing::SignOptions;
 
-#define REQUIRE_PKI()              \
-  const TestPki& pki = test_pki(); \
-  if (!pki.ready) GTEST_SKIP() << pki.why_not
-
-std::vector<std::uint8_t> bytes_of(const std::string& s) {
-  return {s.begin(), s.end()};
-}
-
 std::string sign_text(const std::string& pdf, const std::filesystem::path& p12,
                       const SignOptions& options = {}) {
   P12KeySource key(p12, Secret("1234"));

@@ -4,6 +4,7 @@
 // loopback), small PDFs written by hand, and a helper to append crafted
 // incremental updates (for attack files).
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -34,6 +35,15 @@ struct TestPki {
 
 // The process-wide PKI; skips the calling test when it could not be built.
 const TestPki& test_pki();
+
+// Binds `pki` to the test PKI, or skips the calling test with the reason it is missing.
+#define REQUIRE_PKI()              \
+  const TestPki& pki = test_pki(); \
+  if (!pki.ready) GTEST_SKIP() << pki.why_not
+
+inline std::vector<std::uint8_t> bytes_of(const std::string& text) {
+  return {text.begin(), text.end()};
+}
 
 // A one-page PDF with a text line, classic xref table, computed offsets.
 std::string minimal_pdf(const std::string& text = "Ho so so hoa");

@@ -16,10 +16,6 @@ namespace {
 
 using signing::SignatureVerdict;
 
-std::vector<std::uint8_t> bytes_of(const std::string& s) {
-  return {s.begin(), s.end()};
-}
-
 class Verify : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -104,4 +104,23 @@ bool have_program(const std::string& program) {
   return run_command("command -v " + shell_quote(program) + " >/dev/null").exit_code == 0;
 }
 
+std::string pdf_from_objects(const std::vector<std::string>& objects) {
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (const std::size_t offset : offsets) {
+    std::array<char, 32> entry{};
+    std::snprintf(entry.data(), entry.size(), "%010zu 00000 n \n", offset);
+    pdf += entry.data();
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return pdf;
+}
+
 }  // namespace sohoa::test

@@ -42,6 +42,10 @@ CommandResult run_command(const std::string& command);
 // Single-quotes a string for /bin/sh.
 std::string shell_quote(const std::string& text);
 
+// A PDF written as text from its objects (object i+1 is objects[i]; object 1 is the
+// catalog), with a correct classic xref table: hand-made inputs for readers.
+std::string pdf_from_objects(const std::vector<std::string>& objects);
+
 std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path);
 std::string read_text(const std::filesystem::path& path);
 void write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes);

@@ -64,6 +64,10 @@ FaultText text_for(FaultKind kind) {
           "thiết lập khác.",
           "The scanner refused these settings (paper source, colour mode or resolution). "
           "Choose other settings."};
+    case FaultKind::NotResponding:
+      return {"Máy quét không phản hồi. Tắt máy quét, bật lại, kiểm tra cáp rồi bấm Tiếp tục.",
+              "The scanner stopped responding. Switch it off and on again, check the cable, then "
+              "press Resume."};
   }
   return {"Lỗi máy quét.", "Scanner error."};
 }
@@ -151,6 +155,8 @@ std::string_view to_string(FaultKind kind) {
       return "cancelled";
     case FaultKind::Unsupported:
       return "unsupported";
+    case FaultKind::NotResponding:
+      return "not-responding";
   }
   return "unknown";
 }

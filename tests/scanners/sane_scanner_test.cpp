@@ -3,9 +3,13 @@
 // sane_read then returns the chosen SANE_STATUS_*), set between pages of a
 // feeder stack as a jam would happen mid-stack.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <sstream>
 
 #include "sane_config.hpp"
 #include "sohoa/imaging/decode.hpp"
@@ -14,6 +18,31 @@
 
 namespace sohoa::scanners {
 namespace {
+
+// The sohoa-sane-worker helpers this test process started and has not reaped.
+std::vector<pid_t> scanner_helpers() {
+  std::vector<pid_t> found;
+  const std::string parent = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (comm) state ppid ...; comm may hold spaces, so split after the last ')'.
+    const auto open = line.find('(');
+    const auto close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    std::string ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && line.substr(open + 1, close - open - 1).starts_with("sohoa-sane-wor")) {
+      found.push_back(std::stoi(name));
+    }
+  }
+  return found;
+}
 
 class SaneTest : public ::testing::Test {
  protected:
@@ -128,6 +157,8 @@ TEST_P(SaneFaultTest, MidStackFaultKeepsPagesAndTheBatchResumes) {
   for (std::size_t i = 0; i < pages.size(); ++i) {
     EXPECT_EQ(pages[i].number, static_cast<int>(i)) << "numbering continues across the fault";
   }
+  session.close();
+  EXPECT_TRUE(scanner_helpers().empty()) << "no helper is left behind";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -170,6 +201,7 @@ TEST_F(SaneTest, ClosingAfterAJamKeepsThePagesDelivered) {
   session.close();
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_FALSE(pages[1].image.empty());
+  EXPECT_TRUE(scanner_helpers().empty()) << "no helper is left behind";
 }
 
 TEST_F(SaneTest, MissingDeviceIsDeviceGone) {
@@ -253,6 +285,92 @@ TEST_F(SaneTest, CorpusPagesThroughThePnmBackend) {
   EXPECT_EQ(fault->pages_before, static_cast<int>(sources.size()));
 }
 
+TEST_F(SaneTest, AHungScannerIsStoppedAndTheBatchResumes) {
+  ScanSettings settings = feeder();
+  settings.stall_limit = std::chrono::seconds(2);
+  ScanSession session("test:0", settings);
+  ASSERT_TRUE(std::holds_alternative<ScannedPage>(session.next()));
+  const auto helpers = scanner_helpers();
+  ASSERT_EQ(helpers.size(), 1u) << "one helper process per session";
+  // Frozen mid-batch, as a backend stuck in a driver call would be.
+  ASSERT_EQ(::kill(helpers[0], SIGSTOP), 0);
+  auto event = session.next();
+  auto* fault = std::get_if<ScannerFault>(&event);
+  ASSERT_NE(fault, nullptr);
+  EXPECT_EQ(fault->kind, FaultKind::NotResponding);
+  EXPECT_EQ(fault->pages_before, 1);
+  EXPECT_NE(fault->message_vi.find("không phản hồi"), std::string::npos) << fault->message_vi;
+  EXPECT_NE(fault->message_vi.find("Đã giữ lại 1 trang"), std::string::npos);
+  EXPECT_NE(fault->detail.find("signal 9"), std::string::npos) << fault->detail;
+  EXPECT_TRUE(scanner_helpers().empty()) << "the hung helper is killed and reaped";
+
+  // Resume: a fresh helper, numbering goes on.
+  auto resumed = session.next();
+  auto* page = std::get_if<ScannedPage>(&resumed);
+  ASSERT_NE(page, nullptr);
+  EXPECT_EQ(page->number, 1);
+  EXPECT_FALSE(page->image.empty());
+  ASSERT_EQ(scanner_helpers().size(), 1u);
+  EXPECT_NE(scanner_helpers()[0], helpers[0]);
+  session.close();
+  EXPECT_TRUE(scanner_helpers().empty()) << "close leaves no helper behind";
+}
+
+TEST_F(SaneTest, ACrashedHelperIsAnIoFaultAndTheBatchResumes) {
+  ScanSession session("test:0", feeder());
+  ASSERT_TRUE(std::holds_alternative<ScannedPage>(session.next()));
+  ASSERT_TRUE(std::holds_alternative<ScannedPage>(session.next()));
+  const auto helpers = scanner_helpers();
+  ASSERT_EQ(helpers.size(), 1u);
+  ASSERT_EQ(::kill(helpers[0], SIGKILL), 0);
+  auto event = session.next();
+  auto* fault = std::get_if<ScannerFault>(&event);
+  ASSERT_NE(fault, nullptr);
+  EXPECT_EQ(fault->kind, FaultKind::IoError);
+  EXPECT_EQ(fault->pages_before, 2);
+  EXPECT_NE(fault->detail.find("signal 9"), std::string::npos) << fault->detail;
+  const auto resumed = session.scan_stack([](ScannedPage) {});
+  EXPECT_FALSE(resumed.fault);
+  EXPECT_GT(resumed.pages, 0);
+  EXPECT_EQ(session.pages_delivered(), 2 + resumed.pages);
+}
+
+TEST_F(SaneTest, ASlowScannerThatKeepsSendingIsNotStopped) {
+  ScanSettings settings = feeder();
+  settings.resolution_dpi = 200;
+  settings.stall_limit = std::chrono::milliseconds(700);
+  // The backend pauses 200 ms after each buffer: the page takes longer than the
+  // stall limit, but data never stops for that long.
+  settings.device_options.insert(settings.device_options.end(),
+                                 {{"read-limit", "yes"},
+                                  {"read-limit-size", "400"},
+                                  {"read-delay", "yes"},
+                                  {"read-delay-duration", "200000"}});
+  ScanSession session("test:0", settings);
+  const auto started = std::chrono::steady_clock::now();
+  auto event = session.next();
+  const auto took = std::chrono::steady_clock::now() - started;
+  auto* page = std::get_if<ScannedPage>(&event);
+  ASSERT_NE(page, nullptr) << to_string(std::get<ScannerFault>(event).kind);
+  EXPECT_GT(took, settings.stall_limit) << "the case must outlast the stall limit to mean anything";
+}
+
+TEST_F(SaneTest, AMissingHelperIsAClearFault) {
+  struct PointHelperNowhere {
+    PointHelperNowhere() { ::setenv("SOHOA_SANE_WORKER", "/nonexistent/sohoa-sane-worker", 1); }
+    ~PointHelperNowhere() { ::unsetenv("SOHOA_SANE_WORKER"); }
+  } nowhere;
+  try {
+    ScanSession session("test:0", feeder());
+    FAIL() << "started without a helper";
+  } catch (const ScannerError& error) {
+    EXPECT_EQ(error.fault().kind, FaultKind::IoError);
+    EXPECT_NE(std::string(error.what()).find("/nonexistent/sohoa-sane-worker"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(list_devices(true), ScannerError);
+}
+
 TEST(ScanSettingsNames, ParseAndPrint) {
   EXPECT_EQ(source_from_string("adf-duplex"), ScanSource::AdfDuplex);
   EXPECT_EQ(source_from_string("Flatbed"), ScanSource::Flatbed);
@@ -268,7 +386,7 @@ TEST(ScanSettingsNames, ParseAndPrint) {
 }
 
 TEST(ScannerFaultMessages, EveryKindSaysWhatToDoInBothLanguages) {
-  for (int i = 0; i <= static_cast<int>(FaultKind::Unsupported); ++i) {
+  for (int i = 0; i <= static_cast<int>(FaultKind::NotResponding); ++i) {
     const auto kind = static_cast<FaultKind>(i);
     const auto fault = make_fault(kind, "dev", 0);
     EXPECT_NE(to_string(kind), "unknown");

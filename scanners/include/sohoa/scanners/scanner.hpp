@@ -14,6 +14,7 @@
 //     if (!staff_wants_to_resume()) break;         // close: pages so far are kept
 //   }
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,7 +38,7 @@ struct DeviceInfo {
 };
 
 // Every device SANE finds; `local_only` skips network backends (faster).
-// Throws ScannerError when SANE cannot start.
+// Throws ScannerError when SANE (or its helper process) cannot start or hangs.
 std::vector<DeviceInfo> list_devices(bool local_only = false);
 
 enum class ScanSource : std::uint8_t { Flatbed, Adf, AdfDuplex };
@@ -65,19 +66,24 @@ struct ScanSettings {
   // Backend-specific options by SANE name, applied after the settings above,
   // e.g. {"swdeskew", "yes"} on a Fujitsu.
   std::vector<std::pair<std::string, std::string>> device_options;
+  // A scanner that sends nothing for this long while scanning is taken as hung:
+  // its helper process is stopped and the batch gets a not-responding fault,
+  // the pages so far kept. Generous, as some flatbeds warm their lamp first.
+  std::chrono::milliseconds stall_limit{std::chrono::seconds(120)};
 };
 
 enum class FaultKind : std::uint8_t {
-  Jammed,        // paper jam (kẹt giấy)
-  CoverOpen,     // cover or feeder door open (nắp mở)
-  NoDocuments,   // the feeder is empty at the start of a stack (khay trống)
-  IoError,       // communication failed (lỗi giao tiếp)
-  DeviceGone,    // unplugged, switched off, or not found (mất kết nối)
-  Busy,          // another program holds the scanner
-  AccessDenied,  // no permission for the device
-  OutOfMemory,   // the scanner or backend ran out of memory
-  Cancelled,     // cancelled at the device
-  Unsupported,   // the device refused the settings
+  Jammed,         // paper jam (kẹt giấy)
+  CoverOpen,      // cover or feeder door open (nắp mở)
+  NoDocuments,    // the feeder is empty at the start of a stack (khay trống)
+  IoError,        // communication failed (lỗi giao tiếp)
+  DeviceGone,     // unplugged, switched off, or not found (mất kết nối)
+  Busy,           // another program holds the scanner
+  AccessDenied,   // no permission for the device
+  OutOfMemory,    // the scanner or backend ran out of memory
+  Cancelled,      // cancelled at the device
+  Unsupported,    // the device refused the settings
+  NotResponding,  // the scanner or its driver stopped answering mid-scan (máy không phản hồi)
 };
 
 std::string_view to_string(FaultKind kind);
@@ -124,6 +130,10 @@ struct StackResult {
 };
 
 // One batch on one scanner. Not thread-safe: one thread drives a session.
+// libsane runs in a `sohoa-sane-worker` child process per session, never in the
+// caller's: a backend that hangs or crashes becomes a fault (not-responding,
+// io-error) and the next call starts a fresh helper. The helper is found through
+// $SOHOA_SANE_WORKER, beside the running executable, or in the build tree.
 class ScanSession {
  public:
   // Opens and sets up the device; throws ScannerError (device gone, busy,

@@ -85,8 +85,10 @@ ImageXObject pixel_xobject(const Image& image) {
     x.owned = deflate_bytes(packed);
     color = " /ColorSpace /DeviceGray /BitsPerComponent 1";
   } else {
-    x.owned = deflate_bytes(std::span<const std::uint8_t>(
-        image.pixels.data(), image.stride() * static_cast<std::size_t>(image.height)));
+    x.owned = deflate_bytes(
+        std::span<const std::uint8_t>(image.pixels.data(),
+                                      image.stride() * static_cast<std::size_t>(image.height)),
+        DeflateFor::ScannedImage);
     color = image.mode == ColorMode::Rgb ? " /ColorSpace /DeviceRGB /BitsPerComponent 8"
                                          : " /ColorSpace /DeviceGray /BitsPerComponent 8";
   }

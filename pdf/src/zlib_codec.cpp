@@ -9,9 +9,10 @@
 
 namespace sohoa::pdf::detail {
 
-std::vector<std::uint8_t> deflate_bytes(std::span<const std::uint8_t> input) {
+std::vector<std::uint8_t> deflate_bytes(std::span<const std::uint8_t> input, DeflateFor content) {
   z_stream stream{};
-  if (deflateInit(&stream, Z_DEFAULT_COMPRESSION) != Z_OK) {
+  const int strategy = content == DeflateFor::ScannedImage ? Z_RLE : Z_DEFAULT_STRATEGY;
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, MAX_WBITS, 8, strategy) != Z_OK) {
     throw Error(ErrorCode::Internal, "zlib deflateInit failed");
   }
   std::vector<std::uint8_t> output(deflateBound(&stream, static_cast<uLong>(input.size())) + 16);

@@ -167,13 +167,24 @@ class Statement {
 
 class SqliteJobQueue final : public JobQueue {
  public:
-  explicit SqliteJobQueue(SqliteQueueOptions options) : options_(std::move(options)) { open(); }
-  ~SqliteJobQueue() override {
-    for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
-    sqlite3_close_v2(db_);
+  explicit SqliteJobQueue(SqliteQueueOptions options) : options_(std::move(options)) {
+    try {
+      open();
+    } catch (...) {
+      close_database();  // no destructor runs for a constructor that throws
+      throw;
+    }
   }
+  ~SqliteJobQueue() override { close_database(); }
   SqliteJobQueue(const SqliteJobQueue&) = delete;
   SqliteJobQueue& operator=(const SqliteJobQueue&) = delete;
+
+  void close_database() noexcept {
+    for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+    statements_.clear();
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
 
   std::int64_t add_batch(const NewBatch& batch, Stage first_stage) override;
   std::int64_t enqueue(const JobSpec& job) override;

@@ -212,7 +212,6 @@ BatchReport run_batch_job(const BatchJobOptions& options, const ProgressSink& pr
   imaging::DecodeLimits limits;
   limits.max_pixels = options.max_pixels;
   imaging::run_operations_on_calling_thread();
-  return_page_buffers_to_the_system();
 
   BatchReport report;
   report.classes_version = catalog.version() + " (" + catalog.effective_from() + ")";

@@ -38,7 +38,6 @@ JobReport run_ocr_job(const OcrJobOptions& options, const ProgressSink& progress
   imaging::DecodeLimits limits;
   limits.max_pixels = options.max_pixels;
   imaging::run_operations_on_calling_thread();
-  return_page_buffers_to_the_system();
 
   JobReport report;
   std::vector<PageSource> sources = enumerate_pages(options.inputs, limits, report.failed_inputs);

@@ -1,10 +1,7 @@
 #include "page_loader.hpp"
 
-#include <malloc.h>
-
 #include <array>
 #include <fstream>
-#include <mutex>
 
 #include "sohoa/core/error.hpp"
 #include "sohoa/imaging/cleanup.hpp"
@@ -25,14 +22,6 @@ imaging::FileKind sniff_file(const std::string& path) {
 }
 
 }  // namespace
-
-void return_page_buffers_to_the_system() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    constexpr int kPageBufferBytes = 4 << 20;
-    ::mallopt(M_MMAP_THRESHOLD, kPageBufferBytes);
-  });
-}
 
 std::vector<PageSource> enumerate_pages(const std::vector<std::string>& inputs,
                                         const imaging::DecodeLimits& limits,

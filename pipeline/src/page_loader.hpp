@@ -25,13 +25,6 @@ struct LoadedPage {
   int display_rotation = 0;
 };
 
-// Makes the allocator hand page-sized buffers (>= 4 MiB) straight back to the
-// system when freed. glibc otherwise raises its mmap threshold after the first
-// big free and serves later images from its heaps, where small long-lived
-// allocations between them keep the freed space resident: RSS then creeps up
-// with the page count. Costs some page faults (~7% system time); process-wide.
-void return_page_buffers_to_the_system();
-
 // Lists every page of every input in order; inputs that cannot be opened go to
 // `failures` with the reason and the rest carry on.
 std::vector<PageSource> enumerate_pages(const std::vector<std::string>& inputs,
